@@ -1,0 +1,104 @@
+"""Find Python code on doc pages that Sybil would silently not run.
+
+Sybil collects a fence only when its info string is exactly ``python``: ``py``, ``pycon``,
+``python title="x.py"`` and friends are shown on the page but never executed. A skip without
+a reason hides a block with no record of why. Both are reported here, with file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sybil import Sybil
+
+FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>`{3,}|~{3,})[ \t]*(?P<info>[^\n]*?)[ \t]*$")
+# First word of an info string that announces Python, in any spelling Markdown renderers accept.
+PYTHON_WORDS = {"py", "py3", "python", "python3", "pycon", "ipython", "ipython3", "pyi", "pytb"}
+SKIP_DIRECTIVE = re.compile(r"<!--\s*skip:\s*(?P<action>next|start)\b(?P<rest>.*?)-->", re.S)
+REASON = re.compile(r"""(["']).*\S.*\1|reason\s*=""")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One offending line of a doc page."""
+
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Fence:
+    """A fenced code block: its info string and the lines it spans (1-based, inclusive)."""
+
+    info: str
+    first_line: int
+    last_line: int
+
+
+def fences(text: str) -> list[Fence]:
+    """Return the top-level fenced code blocks of a Markdown text."""
+    found: list[Fence] = []
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        opening = FENCE_OPEN.match(lines[index])
+        if not opening:
+            index += 1
+            continue
+        marker = opening["marker"]
+        close = re.compile(rf"^[ \t]*{re.escape(marker[0])}{{{len(marker)},}}[ \t]*$")
+        end = index + 1
+        while end < len(lines) and not close.match(lines[end]):
+            end += 1
+        found.append(Fence(opening["info"], index + 1, min(end, len(lines) - 1) + 1))
+        index = end + 1
+    return found
+
+
+def looks_like_python(info: str) -> bool:
+    """Whether a fence's info string announces Python code."""
+    words = re.split(r"[\s{}.=]+", info.strip().lower())
+    return any(word in PYTHON_WORDS for word in words[:2] if word)
+
+
+def uncollected_python_fences(sybil: Sybil, path: Path) -> list[Problem]:
+    """Python-looking fences of ``path`` in which ``sybil`` finds no example to run."""
+    example_lines = [example.line for example in sybil.parse(path)]
+    problems = []
+    for fence in fences(path.read_text(encoding="utf-8")):
+        if not looks_like_python(fence.info):
+            continue
+        if not any(fence.first_line <= line <= fence.last_line for line in example_lines):
+            problems.append(
+                Problem(
+                    path,
+                    fence.first_line,
+                    f"fence with info string {fence.info!r} is not run by the tests; "
+                    "use exactly `python` (or `text` for code that must not run)",
+                )
+            )
+    return problems
+
+
+def skips_without_reason(path: Path) -> list[Problem]:
+    """``<!-- skip: next -->`` or ``skip: start`` directives that give no reason."""
+    text = path.read_text(encoding="utf-8")
+    problems = []
+    for match in SKIP_DIRECTIVE.finditer(text):
+        if not REASON.search(match["rest"]):
+            line = text.count("\n", 0, match.start()) + 1
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    f"`skip: {match['action']}` gives no reason; "
+                    'write `<!-- skip: next "why it cannot run" -->`',
+                )
+            )
+    return problems

@@ -1,0 +1,102 @@
+"""The built site: a strict build with no warning, served pages, and a real browser's view."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from site_fixtures import BuiltSite
+
+ROOT = Path(__file__).parent.parent
+PAGES = ["", "derivatives/derivative-1d/"]
+
+
+def test_strict_build_has_no_warning(built_site: BuiltSite) -> None:
+    problems = [
+        line for line in built_site.build_log.splitlines() if "WARNING" in line or "ERROR" in line
+    ]
+    assert problems == []
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_is_served(built_site: BuiltSite, page: str) -> None:
+    with urllib.request.urlopen(built_site.url + page) as response:
+        assert response.status == 200
+        assert "text/html" in response.headers["Content-Type"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_offline_with_math_and_no_error(
+    built_site: BuiltSite, browser: Any, page: str
+) -> None:
+    context = browser.new_context()
+    tab = context.new_page()
+    foreign_requests: list[str] = []
+    failed_requests: list[str] = []
+    errors: list[str] = []
+    local_host = urlparse(built_site.url).netloc
+    tab.on(
+        "request",
+        lambda request: (
+            foreign_requests.append(request.url)
+            if urlparse(request.url).netloc not in ("", local_host)
+            and not request.url.startswith(("data:", "blob:"))
+            else None
+        ),
+    )
+    tab.on("requestfailed", lambda request: failed_requests.append(request.url))
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    tab.goto(built_site.url + page, wait_until="networkidle")
+    rendered = tab.locator(".katex").count()
+    katex_errors = tab.locator(".katex-error").count()
+    unrendered = tab.locator(".arithmatex:not([data-katex-rendered])").count()
+    context.close()
+    assert foreign_requests == []
+    assert failed_requests == []
+    assert errors == []
+    assert rendered > 0
+    assert katex_errors == 0
+    assert unrendered == 0
+
+
+def test_serve_command_answers_for_home_and_1d_page(tmp_path: Path) -> None:
+    """`./dev serve` runs `mkdocs serve`; start it the same way and fetch two pages."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": f"http://127.0.0.1:{port}/"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        statuses = {page: _status_when_up(f"http://127.0.0.1:{port}/{page}") for page in PAGES}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert statuses == dict.fromkeys(PAGES, 200)
+
+
+def _status_when_up(url: str, timeout: float = 60.0) -> int:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return int(response.status)
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
