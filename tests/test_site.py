@@ -17,7 +17,7 @@ import pytest
 from site_fixtures import BuiltSite
 
 ROOT = Path(__file__).parent.parent
-PAGES = ["", "derivatives/derivative-1d/"]
+PAGES = ["", "derivatives/derivative-1d/", "derivatives/linear-approximation/"]
 
 
 def test_strict_build_has_no_warning(built_site: BuiltSite) -> None:
