@@ -17,7 +17,12 @@ import pytest
 from site_fixtures import BuiltSite
 
 ROOT = Path(__file__).parent.parent
-PAGES = ["", "derivatives/derivative-1d/", "derivatives/linear-approximation/"]
+PAGES = [
+    "",
+    "derivatives/derivative-1d/",
+    "derivatives/linear-approximation/",
+    "multivariable/chain-rule/",
+]
 
 
 def test_strict_build_has_no_warning(built_site: BuiltSite) -> None:
