@@ -10,6 +10,7 @@ from doctest import ELLIPSIS, NORMALIZE_WHITESPACE
 from pathlib import Path
 from typing import Any
 
+from derivation_blocks import parse_derivation_blocks
 from sybil import Sybil
 from sybil.evaluators.doctest import NUMBER
 from sybil.parsers import markdown, rest
@@ -41,6 +42,8 @@ def docs_sybil(root: Path) -> Sybil:
             markdown.PythonCodeBlockParser(doctest_optionflags=OPTION_FLAGS),
             markdown.SkipParser(),
             markdown.ClearNamespaceParser(),
+            # The math shown for a derivation must equal the verified Derivation's LaTeX.
+            parse_derivation_blocks,
         ],
         path=str(root / "docs"),
         # `docs/**/*.md` misses `docs/index.md` on Python 3.11: match names, not paths.

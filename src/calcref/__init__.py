@@ -1,4 +1,6 @@
 """calcref: the calculus behind machine learning, derived and checked by code."""
 
+from calcref import symbolic
+
 __version__ = "0.1.0"
-__all__ = ["__version__"]
+__all__ = ["__version__", "symbolic"]
