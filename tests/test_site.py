@@ -21,6 +21,9 @@ PAGES = [
     "",
     "derivatives/derivative-1d/",
     "derivatives/linear-approximation/",
+    "multivariable/derivative-3d/",
+    "multivariable/directional-derivative/",
+    "multivariable/partial-derivatives/",
     "multivariable/chain-rule/",
 ]
 
