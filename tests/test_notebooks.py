@@ -1,0 +1,320 @@
+"""The chapter workbooks: stored clean, run top to bottom, and published as light, working pages.
+
+Notebooks are executed here, not by the site build (`execute: false` in mkdocs.yml), so a broken
+cell fails the suite while `mkdocs build` stays fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import nbformat
+import pytest
+from page_weight import measure_page
+from site_fixtures import BuiltSite
+
+ROOT = Path(__file__).parent.parent
+NOTEBOOK_DIR = ROOT / "docs" / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+NAMES = [path.stem for path in NOTEBOOKS]
+MKDOCS_YML = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+REPO_URL = re.search(r"^repo_url: (\S+)$", MKDOCS_YML, flags=re.MULTILINE).group(1)
+# A first view of a notebook page (HTML, CSS, JS, fonts, search index), gzipped.
+PAGE_WEIGHT_BUDGET = 250_000
+CELL_TIMEOUT_SECONDS = 120
+CONCURRENT_KERNELS = 3
+# Characters a code cell shows on a desktop page before it scrolls sideways.
+MAX_CODE_LINE = 84
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def page_of(name: str) -> str:
+    return f"notebooks/{name}/"
+
+
+def test_there_are_notebooks() -> None:
+    assert NAMES, "docs/notebooks/ holds no notebook"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
+class TestStoredNotebook:
+    def test_is_valid_and_stored_without_outputs(self, path: Path) -> None:
+        notebook = read(path)
+        nbformat.validate(notebook)
+        code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        assert [cell.outputs for cell in code_cells] == [[] for _ in code_cells]
+        assert {cell.execution_count for cell in code_cells} <= {None}
+
+    def test_uses_the_python3_kernel(self, path: Path) -> None:
+        assert read(path).metadata.kernelspec.name == "python3"
+
+    def test_opens_with_a_title_then_the_install_cell(self, path: Path) -> None:
+        cells = read(path).cells
+        assert cells[0].cell_type == "markdown"
+        assert cells[0].source.startswith("# ")
+        assert cells[1].cell_type == "code"
+        assert 'find_spec("calcref")' in cells[1].source
+
+    def test_code_fits_the_page_without_scrolling(self, path: Path) -> None:
+        long_lines = [
+            line
+            for cell in read(path).cells
+            if cell.cell_type == "code"
+            for line in cell.source.splitlines()
+            if len(line) > MAX_CODE_LINE
+        ]
+        assert long_lines == []
+
+    def test_has_no_math_in_headings(self, path: Path) -> None:
+        # The table of contents shows heading text as is: `$h$` would stay raw TeX there.
+        headings = [
+            line
+            for cell in read(path).cells
+            if cell.cell_type == "markdown"
+            for line in cell.source.splitlines()
+            if line.startswith("#") and "$" in line
+        ]
+        assert headings == []
+
+    def test_is_listed_in_the_nav_under_notebooks(self, path: Path) -> None:
+        section = MKDOCS_YML.split("  - Notebooks:\n", 1)[1]
+        assert f"notebooks/{path.name}" in section
+
+
+@dataclass(frozen=True)
+class Run:
+    notebook: nbformat.NotebookNode
+    error: BaseException | None
+
+
+@pytest.fixture(scope="session")
+def notebook_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
+    """Every notebook run top to bottom, each in its own fresh kernel, a few at a time.
+
+    Kernel start-up and imports dominate a small notebook's run; running them concurrently
+    keeps the suite short on two cores.
+    """
+    from nbclient import NotebookClient
+
+    async def run(path: Path, limit: asyncio.Semaphore) -> Run:
+        notebook = read(path)
+        client = NotebookClient(
+            notebook,
+            timeout=CELL_TIMEOUT_SECONDS,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(tmp_path_factory.mktemp(path.stem))}},
+        )
+        async with limit:
+            try:
+                await client.async_execute()
+            except Exception as error:  # CellExecutionError names the cell; kept for its test
+                return Run(notebook, error)
+        return Run(notebook, None)
+
+    async def run_all() -> list[Run]:
+        limit = asyncio.Semaphore(CONCURRENT_KERNELS)
+        return await asyncio.gather(*(run(path, limit) for path in NOTEBOOKS))
+
+    return dict(zip(NAMES, asyncio.run(run_all()), strict=True))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_runs_top_to_bottom_without_error_or_warning(
+    notebook_runs: dict[str, Run], name: str
+) -> None:
+    run = notebook_runs[name]
+    if run.error is not None:
+        raise run.error
+    stderr = [
+        output.text
+        for cell in run.notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "stream" and output.name == "stderr"
+    ]
+    assert stderr == [], "a cell wrote to stderr (a warning?)"
+
+
+class TestInstallCell:
+    """The first code cell installs calcref from the repository when it cannot import it."""
+
+    @pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
+    def test_installs_from_the_repository_when_calcref_is_missing(
+        self, path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        magics = self.run_without_calcref(read(path).cells[1].source, monkeypatch)
+        assert magics == [("pip", f'install --quiet "calcref @ git+{REPO_URL}"')]
+
+    @pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
+    def test_does_nothing_when_calcref_is_importable(self, path: Path) -> None:
+        magics: list[tuple[str, str]] = []
+        exec(self.as_python(read(path).cells[1].source), self.namespace(magics))
+        assert magics == []
+
+    def run_without_calcref(
+        self, source: str, monkeypatch: pytest.MonkeyPatch
+    ) -> list[tuple[str, str]]:
+        # `None` in sys.modules makes calcref unfindable and unimportable, as on Colab; the
+        # fake `%pip` then "installs" it by lifting that block.
+        monkeypatch.setitem(sys.modules, "calcref", None)
+        magics: list[tuple[str, str]] = []
+
+        def run_line_magic(name: str, line: str) -> None:
+            magics.append((name, line))
+            monkeypatch.delitem(sys.modules, "calcref")
+
+        namespace = self.namespace(magics, run_line_magic)
+        exec(self.as_python(source), namespace)
+        return magics
+
+    @staticmethod
+    def as_python(source: str) -> str:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        return TransformerManager().transform_cell(source)
+
+    @staticmethod
+    def namespace(magics: list[tuple[str, str]], run_line_magic: Any = None) -> dict[str, Any]:
+        class Shell:
+            pass
+
+        shell = Shell()
+        shell.run_line_magic = run_line_magic or (lambda name, line: magics.append((name, line)))
+        return {"get_ipython": lambda: shell}
+
+
+@pytest.mark.parametrize("name", NAMES)
+class TestNotebookPage:
+    def test_offers_the_notebook_for_download(self, built_site: BuiltSite, name: str) -> None:
+        html = (built_site.directory / page_of(name) / "index.html").read_text(encoding="utf-8")
+        assert f'href="{name}.ipynb" download="{name}.ipynb"' in html
+        downloaded = built_site.directory / page_of(name) / f"{name}.ipynb"
+        assert downloaded.read_bytes() == (NOTEBOOK_DIR / f"{name}.ipynb").read_bytes()
+
+    def test_links_to_colab_on_the_repository_file(self, built_site: BuiltSite, name: str) -> None:
+        html = (built_site.directory / page_of(name) / "index.html").read_text(encoding="utf-8")
+        repository = urlparse(REPO_URL).path.strip("/")
+        colab = (
+            f"https://colab.research.google.com/github/{repository}"
+            f"/blob/main/docs/notebooks/{name}.ipynb"
+        )
+        assert f'href="{colab}">Open in Colab</a>' in html
+
+    def test_carries_no_notebook_script_style_or_mathjax(
+        self, built_site: BuiltSite, name: str
+    ) -> None:
+        html = (built_site.directory / page_of(name) / "index.html").read_text(encoding="utf-8")
+        article = html.split('<div class="jupyter-wrapper">', 1)[1].split("</article>", 1)[0]
+        assert re.findall(r"<(?:script|style)\b", article) == []
+        assert "mathjax" not in html.lower()
+        assert "clipboard-copy" not in html
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_page_renders_math_with_no_error_in_both_schemes(
+    built_site: BuiltSite, browser: Any, name: str, scheme: str
+) -> None:
+    context = browser.new_context(color_scheme=scheme)
+    tab = context.new_page()
+    errors = watch_errors(tab, built_site.url)
+    tab.goto(built_site.url + page_of(name), wait_until="networkidle")
+    report = tab.evaluate(PAGE_REPORT)
+    context.close()
+    assert errors == []
+    assert report["scheme"] == ("slate" if scheme == "dark" else "default")
+    assert report["rendered"] > 0
+    assert report["katexErrors"] == 0
+    assert report["unrenderedDollars"] == []
+    # Code cells take Material's code colours, which follow the scheme.
+    assert report["codeBackground"] == report["materialCodeBackground"]
+    assert report["textColor"] == report["articleTextColor"]
+
+
+def test_math_renders_after_instant_navigation_without_error(
+    built_site: BuiltSite, browser: Any
+) -> None:
+    """From the home page, reach each notebook page in turn through the nav (instant)."""
+    context = browser.new_context()
+    tab = context.new_page()
+    errors = watch_errors(tab, built_site.url)
+    tab.goto(built_site.url, wait_until="networkidle")
+    reports = []
+    for name in NAMES:
+        tab.locator(f'a[href$="notebooks/{name}/"]').first.click()
+        tab.wait_for_url(f"**/notebooks/{name}/")
+        tab.wait_for_function("document.querySelector('.jupyter-wrapper .katex') !== null")
+        reports.append(tab.evaluate(PAGE_REPORT))
+    loads = tab.evaluate("performance.getEntriesByType('navigation').length")
+    context.close()
+    assert errors == []
+    assert loads == 1, "a full page load happened: instant navigation was not used"
+    assert [report["katexErrors"] for report in reports] == [0] * len(NAMES)
+    assert [report["unrenderedDollars"] for report in reports] == [[]] * len(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_page_weight_is_within_budget(built_site: BuiltSite, browser: Any, name: str) -> None:
+    weight = measure_page(browser, built_site.url + page_of(name))
+    assert weight.total <= PAGE_WEIGHT_BUDGET, weight.by_kind()
+
+
+def watch_errors(tab: Any, site_url: str) -> list[str]:
+    errors: list[str] = []
+    host = urlparse(site_url).netloc
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    tab.on("requestfailed", lambda request: errors.append(f"failed: {request.url}"))
+    tab.on(
+        "request",
+        lambda request: (
+            errors.append(f"foreign request: {request.url}")
+            if urlparse(request.url).netloc not in ("", host)
+            and not request.url.startswith(("data:", "blob:"))
+            else None
+        ),
+    )
+    return errors
+
+
+# What a notebook page looks like once its scripts ran: math, leftovers and colours.
+PAGE_REPORT = """() => {
+  const colour = (value) => {
+    const probe = document.createElement("div");
+    probe.style.color = value;
+    document.body.append(probe);
+    const resolved = getComputedStyle(probe).color;
+    probe.remove();
+    return resolved;
+  };
+  const wrapper = document.querySelector(".jupyter-wrapper");
+  const code = wrapper.querySelector(".highlight code");
+  const paragraph = wrapper.querySelector(".jp-RenderedMarkdown p");
+  const unrenderedDollars = [...wrapper.querySelectorAll(".jp-RenderedMarkdown")]
+    .map((cell) => {
+      const copy = cell.cloneNode(true);
+      copy.querySelectorAll(".katex, code").forEach((node) => node.remove());
+      return copy.textContent;
+    })
+    .filter((text) => text.includes("$"));
+  const body = getComputedStyle(document.body);
+  return {
+    scheme: document.body.getAttribute("data-md-color-scheme"),
+    rendered: wrapper.querySelectorAll(".katex").length,
+    katexErrors: document.querySelectorAll(".katex-error").length,
+    unrenderedDollars,
+    codeBackground: getComputedStyle(code).backgroundColor,
+    materialCodeBackground: colour(body.getPropertyValue("--md-code-bg-color")),
+    textColor: getComputedStyle(paragraph).color,
+    articleTextColor: getComputedStyle(document.querySelector("article")).color,
+  };
+}"""
