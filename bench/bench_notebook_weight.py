@@ -1,0 +1,64 @@
+"""First-view weight of every notebook page, gzipped, split by kind of resource.
+
+Builds the site (strict), serves it on loopback and loads each page in headless Chromium with
+an empty cache, as tests/test_notebooks.py does for its budget. A course page and the home page
+are listed for comparison. Run: ``uv run python bench/bench_notebook_weight.py``.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import threading
+from functools import partial
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from page_weight import PageWeight, measure_page  # noqa: E402
+from site_fixtures import CHROMIUM_FLAGS, _QuietHandler, build_site, chromium_path  # noqa: E402
+
+KINDS = ["html", "css", "js", "font", "data", "image", "other"]
+BUDGET = 250_000
+
+
+def pages() -> list[str]:
+    notebooks = sorted((ROOT / "docs" / "notebooks").glob("*.ipynb"))
+    return ["", "derivatives/derivative-1d/"] + [f"notebooks/{p.stem}/" for p in notebooks]
+
+
+def print_table(weights: list[PageWeight], base: str) -> None:
+    header = f"{'page (KB gzipped)':40}" + "".join(f"{kind:>7}" for kind in KINDS)
+    print(header + f"{'total':>8}  budget")
+    for weight in weights:
+        split = weight.by_kind()
+        cells = "".join(f"{split.get(kind, (0, 0))[1] / 1000:7.1f}" for kind in KINDS)
+        verdict = "ok" if weight.total <= BUDGET else "OVER"
+        name = weight.url.removeprefix(base) or "(home)"
+        print(f"{name:40}{cells}{weight.total / 1000:8.1f}  {verdict}")
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as directory:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=directory))
+        base = f"http://127.0.0.1:{server.server_port}/"
+        build = build_site(Path(directory), base)
+        if build.returncode != 0:
+            sys.exit(build.stderr)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium_path(), args=CHROMIUM_FLAGS
+            )
+            weights = [measure_page(browser, base + page) for page in pages()]
+            browser.close()
+        server.shutdown()
+    print_table(weights, base)
+
+
+if __name__ == "__main__":
+    main()
