@@ -31,13 +31,14 @@ def pages() -> list[str]:
 
 def print_table(weights: list[PageWeight], base: str) -> None:
     header = f"{'page (KB gzipped)':40}" + "".join(f"{kind:>7}" for kind in KINDS)
-    print(header + f"{'total':>8}  budget")
+    print(header + f"{'total':>8}{'page':>8}  budget (page = total - data)")
     for weight in weights:
         split = weight.by_kind()
         cells = "".join(f"{split.get(kind, (0, 0))[1] / 1000:7.1f}" for kind in KINDS)
-        verdict = "ok" if weight.total <= BUDGET else "OVER"
+        verdict = "ok" if weight.page_total <= BUDGET else "OVER"
         name = weight.url.removeprefix(base) or "(home)"
-        print(f"{name:40}{cells}{weight.total / 1000:8.1f}  {verdict}")
+        totals = f"{weight.total / 1000:8.1f}{weight.page_total / 1000:8.1f}"
+        print(f"{name:40}{cells}{totals}  {verdict}")
 
 
 def main() -> None:

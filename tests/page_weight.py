@@ -41,6 +41,15 @@ class PageWeight:
     def total(self) -> int:
         return sum(resource.wire_bytes for resource in self.resources)
 
+    @property
+    def page_total(self) -> int:
+        """The page itself: HTML, CSS, JS, fonts and images, without fetched data.
+
+        Data is what scripts fetch once the page is up: the search index (shared by every page,
+        fetched by Material's search worker, cached after) and the sitemap.
+        """
+        return sum(r.wire_bytes for r in self.resources if r.kind != "data")
+
     def by_kind(self) -> dict[str, tuple[int, int]]:
         """``kind -> (raw bytes, bytes on the wire)``, largest on the wire first."""
         sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
