@@ -25,6 +25,9 @@ PAGES = [
     "multivariable/directional-derivative/",
     "multivariable/partial-derivatives/",
     "multivariable/chain-rule/",
+    "notation/",
+    "errata/",
+    "references/",
 ]
 
 
