@@ -129,6 +129,14 @@ def test_prose_text_skips_code_and_formulas() -> None:
 
 
 @pytest.mark.parametrize("page", REFERENCE_PAGES)
+def test_headings_have_no_math(page: str) -> None:
+    # The table of contents shows a heading's TeX source, not the rendered formula.
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+    headings = [line for line in text.splitlines() if line.startswith("#") and "$" in line]
+    assert headings == []
+
+
+@pytest.mark.parametrize("page", REFERENCE_PAGES)
 def test_no_formula_is_left_as_dollar_signs(built_site: BuiltSite, page: str) -> None:
     html_path = built_site.directory / page.removesuffix(".md") / "index.html"
     html = html_path.read_text(encoding="utf-8")
