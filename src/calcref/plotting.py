@@ -26,15 +26,19 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 import numpy as np
+from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
 from mpl_toolkits.mplot3d import Axes3D
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "DARK",
@@ -119,7 +123,7 @@ class Theme:
         """The four data colours, in the order builders use them."""
         return (self.primary, self.accent, self.tertiary, self.quaternary)
 
-    def rc(self) -> dict[str, Any]:
+    def rc(self) -> dict[RcKeyType, Any]:
         """Matplotlib rcParams for this theme: fonts readable on a phone, no backgrounds."""
         return {
             "font.family": "DejaVu Sans",
@@ -152,7 +156,7 @@ class Theme:
             "savefig.edgecolor": "none",
             "savefig.transparent": True,
             "lines.linewidth": 2.0,
-            "axes.prop_cycle": mpl.cycler(color=list(self.data_colors)),
+            "axes.prop_cycle": cycler(color=list(self.data_colors)),
             "axes3d.xaxis.panecolor": (0.0, 0.0, 0.0, 0.0),
             "axes3d.yaxis.panecolor": (0.0, 0.0, 0.0, 0.0),
             "axes3d.zaxis.panecolor": (0.0, 0.0, 0.0, 0.0),
@@ -225,7 +229,7 @@ def _root_figure(artist_parent: Axes | Figure | SubFigure) -> Figure:
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float], *, three_d: bool = False) -> Axes:
-    """The axes to draw in: ``ax`` checked, or a new one on a new figure of ``figsize`` inches."""
+    """Check ``ax``, or make a new figure of ``figsize`` inches with one axes on it."""
     if ax is None:
         figure = Figure(figsize=figsize, layout="constrained")
         return figure.add_subplot(projection="3d" if three_d else None)
@@ -264,9 +268,7 @@ def _derivative(f: ScalarFn, x: float, order: int = 1) -> float:
 def _gradient(f: FieldFn, x: FloatArray) -> FloatArray:
     point = np.asarray(x, dtype=np.float64)
     basis = np.eye(point.size)
-    return np.array(
-        [_derivative(lambda t, e=e: f(point + t * e), 0.0) for e in basis], dtype=np.float64
-    )
+    return np.array([_directional(f, point, e) for e in basis], dtype=np.float64)
 
 
 def _directional(f: FieldFn, x: FloatArray, v: FloatArray) -> float:
@@ -330,7 +332,7 @@ def _array(values: Any) -> FloatArray:
 
 
 def _number(value: float) -> str:
-    """A tick or label number as Matplotlib's own ticks show it, with a true minus sign."""
+    """Format a tick or label number as Matplotlib's ticks do, with a true minus sign."""
     return f"{value:.3g}".replace("-", "\N{MINUS SIGN}")
 
 
@@ -514,7 +516,12 @@ def plot_zoom_to_tangent(*, theme: Theme | str = LIGHT, fig: Figure | None = Non
         figure = _figure(fig, (6.0, 2.8))
         panels = figure.subplots(1, len(data.half_widths))
         for axes, w, x, curve, tangent, gap in zip(
-            panels, data.half_widths, data.xs, data.curves, data.tangents, data.max_gaps,
+            panels,
+            data.half_widths,
+            data.xs,
+            data.curves,
+            data.tangents,
+            data.max_gaps,
             strict=True,
         ):
             axes.plot(x, tangent, color=palette.foreground, linestyle="--", gid="tangent")
@@ -526,7 +533,11 @@ def plot_zoom_to_tangent(*, theme: Theme | str = LIGHT, fig: Figure | None = Non
             axes.set_yticks([low, high])
             axes.set_yticklabels([_number(low), _number(high)])
             axes.text(
-                0.05, 0.96, f"gap\n{gap:.1g}", transform=axes.transAxes, va="top",
+                0.05,
+                0.96,
+                f"gap\n{gap:.1g}",
+                transform=axes.transAxes,
+                va="top",
                 color=palette.accent,
             )
         legend_handles = [
@@ -616,10 +627,12 @@ def plot_difference_error(*, theme: Theme | str = LIGHT, ax: Axes | None = None)
     data = difference_error_data()
     with _style(palette):
         axes = _axes(ax, (5.5, 3.8))
-        axes.loglog(data.steps, data.forward_error, color=palette.accent, gid="forward",
-                    label="forward")
-        axes.loglog(data.steps, data.central_error, color=palette.primary, gid="central",
-                    label="central")
+        axes.loglog(
+            data.steps, data.forward_error, color=palette.accent, gid="forward", label="forward"
+        )
+        axes.loglog(
+            data.steps, data.central_error, color=palette.primary, gid="central", label="central"
+        )
         # Slope guides, drawn a factor of 4 above the errors over the regime each describes.
         guides = [
             (data.forward_truncation, (1e-6, 1e-1), "guide-h", r"$\propto h$"),
@@ -628,12 +641,24 @@ def plot_difference_error(*, theme: Theme | str = LIGHT, ax: Axes | None = None)
         ]
         for values, (start, stop), gid, label in guides:
             inside = (data.steps >= start) & (data.steps <= stop)
-            axes.loglog(data.steps[inside], GUIDE_OFFSET * values[inside], color=palette.muted,
-                        linestyle=":", linewidth=1.6, gid=gid)
+            axes.loglog(
+                data.steps[inside],
+                GUIDE_OFFSET * values[inside],
+                color=palette.muted,
+                linestyle=":",
+                linewidth=1.6,
+                gid=gid,
+            )
             middle = math.sqrt(start * stop)
             height = GUIDE_OFFSET * float(np.interp(np.log(middle), np.log(data.steps), values))
-            axes.annotate(label, (middle, height), xytext=(-6, 6), textcoords="offset points",
-                          ha="right", color=palette.muted)
+            axes.annotate(
+                label,
+                (middle, height),
+                xytext=(-6, 6),
+                textcoords="offset points",
+                ha="right",
+                color=palette.muted,
+            )
         axes.text(0.97, 0.06, "truncation", transform=axes.transAxes, ha="right")
         axes.text(0.03, 0.06, "round-off", transform=axes.transAxes, ha="left")
         axes.set_xlim(1e-16, 1)
@@ -667,8 +692,17 @@ def _surface(
     axes: Axes3D, x: FloatArray, y: FloatArray, z: FloatArray, color: str, alpha: float = 0.85
 ) -> None:
     axes.plot_surface(
-        x, y, z, color=color, alpha=alpha, linewidth=0, antialiased=False, shade=True,
-        rcount=SURFACE_GRID, ccount=SURFACE_GRID, gid="surface",
+        x,
+        y,
+        z,
+        color=color,
+        alpha=alpha,
+        linewidth=0,
+        antialiased=False,
+        shade=True,
+        rcount=SURFACE_GRID,
+        ccount=SURFACE_GRID,
+        gid="surface",
     )
 
 
@@ -741,8 +775,14 @@ def plot_tangent_plane(*, theme: Theme | str = LIGHT, ax: Axes | None = None) ->
         assert isinstance(axes, Axes3D)
         _surface(axes, data.x, data.y, data.z, palette.surface, alpha=0.7)
         axes.plot_surface(
-            data.plane_x, data.plane_y, data.plane_z, color=palette.accent, alpha=0.55,
-            linewidth=0, shade=False, gid="plane",
+            data.plane_x,
+            data.plane_y,
+            data.plane_z,
+            color=palette.accent,
+            alpha=0.55,
+            linewidth=0,
+            shade=False,
+            gid="plane",
         )
         axes.scatter(*data.point, data.value, color=palette.foreground, s=30, depthshade=False)
         axes.view_init(elev=24, azim=-58)
@@ -827,10 +867,17 @@ def plot_directional_slice(*, theme: Theme | str = LIGHT, fig: Figure | None = N
         _surface(left, data.x, data.y, data.z, palette.surface, alpha=0.55)
         line = data.point[:, None] + data.direction[:, None] * data.t[None, :]
         left.plot(line[0], line[1], data.g, color=palette.accent, linewidth=2.5, gid="cut")
-        left.plot(line[0], line[1], np.zeros_like(data.t), color=palette.accent, linewidth=1.2,
-                  linestyle="--")
-        left.scatter(*data.point, _bowl(data.point), color=palette.foreground, s=25,
-                     depthshade=False)
+        left.plot(
+            line[0],
+            line[1],
+            np.zeros_like(data.t),
+            color=palette.accent,
+            linewidth=1.2,
+            linestyle="--",
+        )
+        left.scatter(
+            *data.point, _bowl(data.point), color=palette.foreground, s=25, depthshade=False
+        )
         left.view_init(elev=26, azim=-62)
         left.set_zlim(0, 8)
         _style_3d(left, palette)
@@ -839,8 +886,14 @@ def plot_directional_slice(*, theme: Theme | str = LIGHT, fig: Figure | None = N
         right.plot(data.t, data.g, color=palette.accent, gid="slice", label=r"$g(t)=f(p+tv)$")
         g0 = _bowl(data.point)
         t_line = np.array([-1.0, 1.0])
-        right.plot(t_line, g0 + data.slope * t_line, color=palette.foreground, linestyle="--",
-                   gid="tangent", label=f"slope {data.slope:.2f}")
+        right.plot(
+            t_line,
+            g0 + data.slope * t_line,
+            color=palette.foreground,
+            linestyle="--",
+            gid="tangent",
+            label=f"slope {data.slope:.2f}",
+        )
         right.plot([0.0], [g0], "o", color=palette.foreground, ms=5)
         right.set_xlabel("$t$")
         right.set_ylabel("$g(t)$")
@@ -921,12 +974,19 @@ def plot_partial_slices(*, theme: Theme | str = LIGHT, fig: Figure | None = None
         assert isinstance(surface_axes, Axes3D)
         _surface(surface_axes, data.x, data.y, data.z, palette.surface, alpha=0.5)
         px, py = data.point
-        surface_axes.plot(px + data.s, np.full_like(data.s, py), data.slice_x,
-                          color=palette.accent, linewidth=2.5)
-        surface_axes.plot(np.full_like(data.s, px), py + data.s, data.slice_y,
-                          color=palette.tertiary, linewidth=2.5)
-        surface_axes.scatter(px, py, _bowl(data.point), color=palette.foreground, s=25,
-                             depthshade=False)
+        surface_axes.plot(
+            px + data.s, np.full_like(data.s, py), data.slice_x, color=palette.accent, linewidth=2.5
+        )
+        surface_axes.plot(
+            np.full_like(data.s, px),
+            py + data.s,
+            data.slice_y,
+            color=palette.tertiary,
+            linewidth=2.5,
+        )
+        surface_axes.scatter(
+            px, py, _bowl(data.point), color=palette.foreground, s=25, depthshade=False
+        )
         surface_axes.view_init(elev=26, azim=-62)
         surface_axes.set_zlim(0, 8)
         _style_3d(surface_axes, palette)
@@ -940,12 +1000,16 @@ def plot_partial_slices(*, theme: Theme | str = LIGHT, fig: Figure | None = None
             coords = origin + data.s
             axes.plot(coords, values, color=color, gid=f"slice-{name}")
             span = np.array([origin - 0.8, origin + 0.8])
-            axes.plot(span, value + slope * (span - origin), color=palette.foreground,
-                      linestyle="--", gid=f"tangent-{name}")
+            axes.plot(
+                span,
+                value + slope * (span - origin),
+                color=palette.foreground,
+                linestyle="--",
+                gid=f"tangent-{name}",
+            )
             axes.plot([origin], [value], "o", color=palette.foreground, ms=4)
             axes.set_xlabel(f"${name}$  (with ${fixed}$)", labelpad=1)
-            axes.set_title(rf"$\partial f/\partial {name} = {slope:.0f}$", color=color,
-                           pad=2)
+            axes.set_title(rf"$\partial f/\partial {name} = {slope:.0f}$", color=color, pad=2)
             axes.set_yticks([0, 2, 4])
             axes.set_ylim(-0.3, 4.5)
     return figure
@@ -1022,15 +1086,28 @@ def plot_gradient_contours(*, theme: Theme | str = LIGHT, ax: Axes | None = None
     data = gradient_contours_data()
     with _style(palette):
         axes = _axes(ax, (5.5, 4.2))
-        contours = axes.contour(data.x, data.y, data.z, levels=data.levels,
-                                colors=palette.primary, linewidths=1.4)
+        contours = axes.contour(
+            data.x, data.y, data.z, levels=data.levels, colors=palette.primary, linewidths=1.4
+        )
         contours.set_gid("contours")
-        axes.clabel(contours, fmt="%g", fontsize=FONT_SIZE, inline_spacing=4,
-                    manual=[(0.0, math.sqrt(level / 3)) for level in data.levels])
+        axes.clabel(
+            contours,
+            fmt="%g",
+            fontsize=FONT_SIZE,
+            inline_spacing=4,
+            manual=[(0.0, math.sqrt(level / 3)) for level in data.levels],
+        )
         arrows = data.arrow_scale * data.gradients
         axes.quiver(
-            data.points[:, 0], data.points[:, 1], arrows[:, 0], arrows[:, 1],
-            angles="xy", scale_units="xy", scale=1.0, color=palette.accent, width=0.006,
+            data.points[:, 0],
+            data.points[:, 1],
+            arrows[:, 0],
+            arrows[:, 1],
+            angles="xy",
+            scale_units="xy",
+            scale=1.0,
+            color=palette.accent,
+            width=0.006,
             gid="gradient",
         )
         axes.set_aspect("equal")
@@ -1114,14 +1191,22 @@ def plot_directional_cosine(*, theme: Theme | str = LIGHT, ax: Axes | None = Non
         axes.axvline(peak, color=palette.accent, linestyle="--", linewidth=1.2)
         axes.annotate(
             rf"along $\nabla f$: {peak:.1f}°" "\n" rf"$D_v f=|\nabla f|={norm:.2f}$",
-            (peak, norm), xytext=(12, -34), textcoords="offset points", color=palette.accent,
+            (peak, norm),
+            xytext=(12, -34),
+            textcoords="offset points",
+            color=palette.accent,
         )
         for zero in (peak - 90, peak + 90):
             axes.plot([zero], [0], "o", color=palette.muted, ms=5)
-        axes.annotate(r"$v\perp\nabla f$: 0", (peak + 90, 0), xytext=(8, 8),
-                      textcoords="offset points", color=palette.muted)
+        axes.annotate(
+            r"$v\perp\nabla f$: 0",
+            (peak + 90, 0),
+            xytext=(8, 8),
+            textcoords="offset points",
+            color=palette.muted,
+        )
         axes.set_xticks([-180, -90, 0, 90, 180])
-        axes.set_xticklabels(["−180°", "−90°", "0°", "90°", "180°"])
+        axes.set_xticklabels(["\N{MINUS SIGN}180°", "\N{MINUS SIGN}90°", "0°", "90°", "180°"])
         axes.set_xlim(-180, 180)
         axes.set_ylim(-2.8, 3.4)
         axes.set_xlabel(r"angle of the unit vector $v$")
@@ -1200,12 +1285,18 @@ def plot_cup_and_cap(*, theme: Theme | str = LIGHT, ax: Axes | None = None) -> F
         axes.plot(data.x, data.y, color=palette.primary, gid="curve", label=r"$f(x)=x^3-3x$")
         colors = (palette.accent, palette.tertiary)
         for index, (a, d2, qx, qy, color) in enumerate(
-            zip(data.centers, data.second, data.quadratic_x, data.quadratic_y, colors,
-                strict=True)
+            zip(data.centers, data.second, data.quadratic_x, data.quadratic_y, colors, strict=True)
         ):
             shape = "cap" if d2 < 0 else "cup"
-            axes.plot(qx, qy, color=color, linestyle="--", linewidth=2.2, gid=f"quadratic-{index}",
-                      label=f"quadratic at {_number(a)}: $f''={d2:.0f}$, {shape}")
+            axes.plot(
+                qx,
+                qy,
+                color=color,
+                linestyle="--",
+                linewidth=2.2,
+                gid=f"quadratic-{index}",
+                label=f"quadratic at {_number(a)}: $f''={d2:.0f}$, {shape}",
+            )
             axes.plot([a], [_cup_cap(a)], "o", color=color, ms=6)
         axes.set_xlim(-2.3, 2.3)
         axes.set_ylim(-4.2, 4.2)
@@ -1294,14 +1385,28 @@ def plot_saddle_hessian(*, theme: Theme | str = LIGHT, ax: Axes | None = None) -
             value = data.eigenvalues[index]
             path = data.point[:, None] + vector[:, None] * data.t[None, :]
             color = colors[index]
-            axes.plot(path[0], path[1], data.curves[index], color=color, linewidth=2.8,
-                      gid=f"eigen-{index}")
-            axes.quiver(0, 0, 0, vector[0], vector[1], 0, color=color, linewidth=2,
-                        arrow_length_ratio=0.25)
+            axes.plot(
+                path[0],
+                path[1],
+                data.curves[index],
+                color=color,
+                linewidth=2.8,
+                gid=f"eigen-{index}",
+            )
+            axes.quiver(
+                0, 0, 0, vector[0], vector[1], 0, color=color, linewidth=2, arrow_length_ratio=0.25
+            )
             bend = "curves up" if value > 0 else "curves down"
-            handles.append(Line2D([], [], color=color, linewidth=2.8,
-                                  label=rf"$\lambda={value:.0f}$ along $({vector[0]:.0f}, "
-                                        rf"{vector[1]:.0f})$: {bend}"))
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color=color,
+                    linewidth=2.8,
+                    label=rf"$\lambda={value:.0f}$ along $({vector[0]:.0f}, "
+                    rf"{vector[1]:.0f})$: {bend}",
+                )
+            )
         axes.view_init(elev=28, azim=-50)
         _style_3d(axes, palette)
         axes.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1.04))
@@ -1363,14 +1468,36 @@ def plot_sigmoid_derivative(*, theme: Theme | str = LIGHT, ax: Axes | None = Non
     data = sigmoid_derivative_data()
     with _style(palette):
         axes = _axes(ax, (5.5, 3.4))
-        axes.plot(data.x, data.sigma, color=palette.primary, gid="sigmoid",
-                  label=r"$\sigma(x)=1/(1+e^{-x})$")
-        axes.plot(data.x, data.derivative, color=palette.accent, gid="derivative",
-                  label=r"$\sigma'(x)$, numerically")
-        axes.plot(data.x[::6], data.closed_form[::6], "o", color=palette.foreground, ms=3.5,
-                  gid="closed-form", label=r"$\sigma(1-\sigma)$")
-        axes.annotate("max 1/4 at 0", (0, 0.25), xytext=(14, 10), textcoords="offset points",
-                      color=palette.accent)
+        axes.plot(
+            data.x,
+            data.sigma,
+            color=palette.primary,
+            gid="sigmoid",
+            label=r"$\sigma(x)=1/(1+e^{-x})$",
+        )
+        axes.plot(
+            data.x,
+            data.derivative,
+            color=palette.accent,
+            gid="derivative",
+            label=r"$\sigma'(x)$, numerically",
+        )
+        axes.plot(
+            data.x[::6],
+            data.closed_form[::6],
+            "o",
+            color=palette.foreground,
+            ms=3.5,
+            gid="closed-form",
+            label=r"$\sigma(1-\sigma)$",
+        )
+        axes.annotate(
+            "max 1/4 at 0",
+            (0, 0.25),
+            xytext=(14, 10),
+            textcoords="offset points",
+            color=palette.accent,
+        )
         axes.set_xlim(-6, 6)
         axes.set_ylim(-0.02, 1.05)
         axes.set_yticks([0, 0.25, 0.5, 0.75, 1])

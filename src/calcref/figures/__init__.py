@@ -23,6 +23,9 @@ Examples
 True
 """
 
+# The alt text is typeset for people: true minus signs, en dashes and Greek letters.
+# ruff: noqa: RUF001
+
 from __future__ import annotations
 
 import hashlib
