@@ -24,7 +24,8 @@ from typing import Any
 
 from sybil import Document, Example, Region
 
-MARKER = re.compile(r"<!--\s*derivation:\s*(?P<name>[^\s>]*)\s*-->")
+# Alone on its line, so prose that quotes the marker in backticks is not taken for one.
+MARKER = re.compile(r"^[ \t]*<!--\s*derivation:\s*(?P<name>[^\s>]*)\s*-->[ \t]*$", re.MULTILINE)
 # The display math must follow the marker, with only blank lines (and an indent) in between.
 MATH_AFTER_MARKER = re.compile(r"\s*\$\$(?P<math>.*?)\$\$", re.DOTALL)
 NAME = re.compile(r"[A-Za-z_]\w*")

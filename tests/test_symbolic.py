@@ -541,3 +541,7 @@ class TestDerivationBlocksOnPages:
         page = PAGE.replace("derivation: d", "derivation: e").replace("MATH", GOOD_MATH)
         with pytest.raises(SybilFailure, match="no Derivation named 'e'"):
             self.run_page(tmp_path, page)
+
+    def test_marker_quoted_in_prose_is_not_a_marker(self, tmp_path: Path) -> None:
+        page = PAGE.replace("MATH", GOOD_MATH) + "\nWrite `<!-- derivation: d -->` before it.\n"
+        self.run_page(tmp_path, page)

@@ -390,7 +390,8 @@ def to_numeric(expr: Any, symbols: Sequence[sp.Symbol], /) -> Callable[[ArrayLik
     callable
         ``f(x)`` for ``x`` of shape ``(n,)``, returning a ``float`` for a scalar, an array of
         shape ``(n,)`` for a column vector (the shape of ``numeric.gradient``), and an array of
-        the Matrix's shape otherwise.
+        the Matrix's shape otherwise. A complex ``x`` gives complex values, so the function
+        works with complex-step differentiation (``numeric.gradient(..., method="complex")``).
 
     Raises
     ------
@@ -434,15 +435,17 @@ def to_numeric(expr: Any, symbols: Sequence[sp.Symbol], /) -> Callable[[ArrayLik
     n = len(variables)
 
     def evaluate(x: ArrayLike) -> Any:
-        point = np.asarray(x, dtype=np.float64)
+        # Complex points stay complex, so that complex-step differentiation works on the result.
+        dtype = np.complex128 if np.iscomplexobj(x) else np.float64
+        point = np.asarray(x, dtype=dtype)
         if point.shape != (n,):
             raise ValueError(
                 f"`x` must have shape ({n},), one entry per symbol of {variables}; "
                 f"got shape {point.shape}."
             )
-        values = np.array(flat(*point), dtype=np.float64)
+        values = np.array(flat(*point), dtype=dtype)
         if shape == ():
-            return float(values[0])
+            return values[0].item()
         return values.reshape(shape)
 
     return evaluate
