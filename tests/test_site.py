@@ -80,6 +80,28 @@ def test_page_renders_offline_with_math_and_no_error(
     assert unrendered == 0
 
 
+@pytest.mark.parametrize(
+    ("scheme", "shown", "hidden"), [("light", "light", "dark"), ("dark", "dark", "light")]
+)
+def test_figures_show_only_the_variant_of_the_colour_scheme(
+    built_site: BuiltSite, browser: Any, scheme: str, shown: str, hidden: str
+) -> None:
+    """A page embeds each figure twice, light then dark; the reader must see exactly one."""
+    context = browser.new_context(color_scheme=scheme)
+    tab = context.new_page()
+    tab.goto(built_site.url + "derivatives/linear-approximation/", wait_until="networkidle")
+    displays = tab.eval_on_selector_all(
+        'article img[src*="figures/"]',
+        "images => images.map(i => [i.getAttribute('src'), getComputedStyle(i).display])",
+    )
+    context.close()
+    assert len(displays) >= 2
+    for src, display in displays:
+        expected_hidden = src.endswith(f"#only-{hidden}")
+        assert src.endswith((f"#only-{shown}", f"#only-{hidden}"))
+        assert (display == "none") is expected_hidden, (src, display)
+
+
 def test_serve_command_answers_for_home_and_1d_page(tmp_path: Path) -> None:
     """`./dev serve` runs `mkdocs serve`; start it the same way and fetch two pages."""
     with socket.socket() as probe:
