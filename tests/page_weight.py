@@ -67,13 +67,15 @@ def wire_size(body: bytes, content_type: str) -> int:
     return len(body)
 
 
-def measure_page(browser: Any, url: str) -> PageWeight:
-    """Load ``url`` in a fresh context (empty cache) until the network is idle; weigh it."""
-    context = browser.new_context()
-    tab = context.new_page()
+def record_responses(tab: Any) -> list[Any]:
+    """Collect every response ``tab`` receives from now on (its workers' included)."""
     responses: list[Any] = []
     tab.on("response", lambda response: responses.append(response))
-    tab.goto(url, wait_until="networkidle")
+    return responses
+
+
+def weigh(url: str, responses: list[Any]) -> PageWeight:
+    """The weight of a page from the responses recorded while it loaded."""
     resources = []
     for response in responses:
         if response.status != 200:
@@ -82,5 +84,15 @@ def measure_page(browser: Any, url: str) -> PageWeight:
         content_type = response.headers.get("content-type", "")
         kind = _KINDS.get(response.request.resource_type, "other")
         resources.append(Resource(response.url, kind, len(body), wire_size(body, content_type)))
-    context.close()
     return PageWeight(url, resources)
+
+
+def measure_page(browser: Any, url: str) -> PageWeight:
+    """Load ``url`` in a fresh context (empty cache) until the network is idle; weigh it."""
+    context = browser.new_context()
+    tab = context.new_page()
+    responses = record_responses(tab)
+    tab.goto(url, wait_until="networkidle")
+    weight = weigh(url, responses)
+    context.close()
+    return weight
