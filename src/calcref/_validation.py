@@ -5,12 +5,17 @@ Every message names the argument in backticks, states the rule, then shows the v
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import sympy as sp
+from numpy.typing import ArrayLike
 from sympy.matrices.expressions.matexpr import MatrixElement
+
+from calcref._typing import FloatArray
 
 # What can be differentiated against: a Symbol, an indexed entry x[i], or an entry a[i, 0] of a
 # MatrixSymbol (so the explicit form of a MatrixSymbol expression can be compared entry by entry).
@@ -140,3 +145,106 @@ def check_positive_int(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"`{name}` must be a positive integer; got {_short(value)}.")
     return value
+
+
+# --- numeric --------------------------------------------------------------------------------
+
+
+def _show(value: Any) -> str:
+    text = np.array2string(value, threshold=6) if isinstance(value, np.ndarray) else repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_callable(f: Any, name: str = "f") -> None:
+    """Raise `TypeError` unless `f` is callable."""
+    if not callable(f):
+        raise TypeError(f"`{name}` must be callable; got {_show(f)}.")
+
+
+def as_real_array(value: Any, name: str) -> FloatArray:
+    """Convert to a float64 array, or raise `TypeError` naming `name`."""
+    if isinstance(value, str | bytes) or value is None:
+        raise TypeError(f"`{name}` must be an array of real numbers; got {_show(value)}.")
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:  # ragged nested sequences
+        raise ValueError(
+            f"`{name}` must be a regular array of real numbers; got {_show(value)}."
+        ) from error
+    if array.dtype == object or array.dtype.kind not in "biuf":
+        raise TypeError(f"`{name}` must be an array of real numbers; got {_show(value)}.")
+    return array.astype(np.float64, copy=True)
+
+
+def as_scalar_point(x: ArrayLike, name: str = "x") -> float:
+    """Return `x` as a finite real number."""
+    array = as_real_array(x, name)
+    if array.ndim != 0:
+        raise ValueError(f"`{name}` must be a real number; got an array of shape {array.shape}.")
+    value = float(array)
+    if not math.isfinite(value):
+        raise ValueError(f"`{name}` must be finite; got {value}.")
+    return value
+
+
+def as_vector_point(x: ArrayLike, name: str = "x") -> FloatArray:
+    """Return `x` as a non-empty 1-D array of finite reals (a scalar is a point of ℝ¹)."""
+    array = as_real_array(x, name)
+    if array.ndim == 0:
+        array = array.reshape(1)
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError(f"`{name}` must be a non-empty 1-D array; got shape {array.shape}.")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"`{name}` must be finite; got {_show(array)}.")
+    return array
+
+
+def as_direction(v: ArrayLike, size: int, name: str = "v") -> FloatArray:
+    """Return `v` as a finite, non-zero 1-D array of length `size`."""
+    array = as_real_array(v, name)
+    if array.ndim == 0:
+        array = array.reshape(1)
+    if array.shape != (size,):
+        raise ValueError(
+            f"`{name}` must have the shape of `x`, ({size},); got shape {array.shape}."
+        )
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"`{name}` must be finite; got {_show(array)}.")
+    if not np.any(array):
+        raise ValueError(f"`{name}` must be a non-zero direction; got {_show(array)}.")
+    return array
+
+
+def check_index(i: Any, size: int, name: str = "i") -> int:
+    """Return `i` as an index into a vector of length `size` (negative: from the end)."""
+    if isinstance(i, bool) or not isinstance(i, int | np.integer):
+        raise TypeError(f"`{name}` must be an integer; got {_show(i)}.")
+    if not -size <= int(i) < size:
+        raise ValueError(f"`{name}` must be in range({size}) for `x` of length {size}; got {i}.")
+    return int(i) % size
+
+
+def check_step(step: Any, name: str = "step") -> float | None:
+    """Return the step: `None` (automatic) or a positive finite real number."""
+    if step is None:
+        return None
+    if isinstance(step, bool) or not isinstance(step, int | float | np.integer | np.floating):
+        raise TypeError(f"`{name}` must be a real number or None; got {_show(step)}.")
+    value = float(step)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"`{name}` must be positive and finite; got {value}.")
+    return value
+
+
+def check_choice(value: Any, choices: Sequence[Any], name: str) -> None:
+    """Raise `ValueError` unless `value` is one of `choices`."""
+    if isinstance(value, bool) or value not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"`{name}` must be one of {listed}; got {_show(value)}.")
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """Return a plain boolean option."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"`{name}` must be True or False; got {_show(value)}.")
+    return bool(value)

@@ -1,0 +1,1165 @@
+"""Numerical derivatives you can trust: a value, an error estimate, and a warning when needed.
+
+Every function differentiates ``f`` along straight lines through ``x``: a derivative, a partial
+derivative and a directional derivative are one line each; a gradient or a Jacobian is one line
+per coordinate; a Hessian adds one line per pair of coordinates. Along each line calcref uses a
+symmetric 7-point stencil (order 6), reads a truncation-error estimate off the nested 3- and
+5-point stencils, checks the part of the stencil the estimate does not use for a kink, and adapts
+the step to the function (smaller when the stencil is not resolved or meets non-finite values,
+larger when round-off dominates). See the page "Computing derivatives numerically".
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from calcref import _validation as check
+from calcref._typing import FloatArray, Method, ScalarFn, VectorFn
+from calcref.stencils import weights
+
+__all__ = [
+    "Estimate",
+    "UnreliableDerivativeWarning",
+    "derivative",
+    "directional_derivative",
+    "gradient",
+    "hessian",
+    "jacobian",
+    "partial_derivative",
+]
+
+_EPS = float(np.finfo(np.float64).eps)
+_METHODS: tuple[Method, ...] = ("central", "forward", "backward", "complex")
+# Initial steps, relative to the scale max(1, |x|): near the optimum of the order-6 stencils on
+# functions of unit scale (truncation h**6 |f^(7)| / 140 against round-off ~ eps / h), and powers
+# of two so that x + k h is exact for the small integers k of the stencil.
+_FIRST_STEP = 2.0**-7
+_SECOND_STEP = 2.0**-5
+_COMPLEX_STEP = 2.0**-60
+_GUARD_STEP = 2.0**-17  # real central difference checking a complex step: h ~ eps**(1/3)
+_MAX_ROUNDS = 6
+_SHRINK = 1.0 / 16.0
+_PROBE = 64.0
+_RELIABLE_RTOL = 1e-6  # an estimate is reliable when its error bound is below this, relatively
+_ROUNDING_SAFETY = 1.0
+_GOOD_ENOUGH = 1e-12  # relative error bound below which a line gets no further round
+
+
+class UnreliableDerivativeWarning(RuntimeWarning):
+    """Issued when a numerical derivative cannot be trusted (kink, saturation, round-off)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """A numerical derivative with its estimated error.
+
+    Attributes
+    ----------
+    value : float or ndarray of float64
+        The estimate, as the function returns it without ``full_output``.
+    error : float or ndarray of float64
+        Estimated absolute error of `value`, with the same shape.
+    evaluations : int
+        Number of points at which ``f`` was evaluated (a batched call of ``k`` points counts
+        ``k``).
+    reliable : bool
+        False when the estimate cannot be trusted; an `UnreliableDerivativeWarning` says why.
+    """
+
+    value: float | FloatArray
+    error: float | FloatArray
+    evaluations: int
+    reliable: bool
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluating f
+
+
+class _Sampler:
+    """Calls ``f`` at many points, one by one or in one batch, counting points and checking."""
+
+    def __init__(
+        self, f: Any, *, scalar_input: bool, scalar_output: bool, vectorized: bool
+    ) -> None:
+        self.f = f
+        self.scalar_input = scalar_input
+        self.scalar_output = scalar_output
+        self.vectorized = vectorized
+        self.evaluations = 0
+        self.out_size: int | None = 1 if scalar_output else None
+
+    def __call__(
+        self, points: NDArray[Any], *, complex_ok: bool = False, stencil: bool = True
+    ) -> NDArray[Any]:
+        """Values of f at ``points`` (shape (P, n)), as an array of shape (P, m).
+
+        At stencil points (not at x itself) f may be undefined (log, sqrt beyond 0): NumPy's
+        floating-point warnings are silenced and math's domain errors read as NaN, which makes
+        the step shrink.
+        """
+        self.evaluations += len(points)
+        if not stencil:
+            return self._evaluate(points, complex_ok, stencil)
+        with np.errstate(all="ignore"):
+            return self._evaluate(points, complex_ok, stencil)
+
+    def _evaluate(self, points: NDArray[Any], complex_ok: bool, stencil: bool) -> NDArray[Any]:
+        if self.vectorized:
+            args = points[:, 0] if self.scalar_input else points
+            return self._batch(self._call(args.copy(), complex_ok), len(points), complex_ok)
+        return np.stack([self._point(p, complex_ok, stencil) for p in points])
+
+    def _point(self, p: NDArray[Any], complex_ok: bool, stencil: bool) -> NDArray[Any]:
+        try:
+            out = self._call(p[0] if self.scalar_input else p.copy(), complex_ok)
+        except (ValueError, ArithmeticError):
+            if not stencil or self.out_size is None:
+                raise
+            return np.full(self.out_size, np.nan)
+        return self._one(out, complex_ok)
+
+    def _call(self, arg: Any, complex_ok: bool) -> Any:
+        if self.scalar_input and not isinstance(arg, np.ndarray):
+            arg = complex(arg) if complex_ok else float(arg)
+        if not complex_ok:
+            return self.f(arg)
+        try:
+            return self.f(arg)
+        except TypeError as error:
+            raise TypeError(
+                "`f` must accept complex input for `method='complex'`; it raised "
+                f"TypeError: {error}. Use method='central'."
+            ) from error
+
+    def _as_numbers(self, out: Any, complex_ok: bool) -> NDArray[Any]:
+        try:
+            array = np.asarray(out)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"`f` must return real numbers; got {out!r}.") from error
+        kinds = "biufc" if complex_ok else "biuf"
+        if array.dtype.kind not in kinds:
+            what = "real or complex" if complex_ok else "real"
+            raise TypeError(f"`f` must return {what} numbers; got {check._show(out)}.")
+        return array.astype(np.complex128 if complex_ok else np.float64)
+
+    def _one(self, out: Any, complex_ok: bool) -> NDArray[Any]:
+        array = self._as_numbers(out, complex_ok)
+        if self.scalar_output:
+            if array.ndim != 0:
+                raise ValueError(f"`f` must return a scalar; got an array of shape {array.shape}.")
+            return array.reshape(1)
+        if array.ndim > 1:
+            raise ValueError(f"`f` must return a 1-D array; got shape {array.shape}.")
+        return self._same_size(array.reshape(-1))
+
+    def _batch(self, out: Any, count: int, complex_ok: bool) -> NDArray[Any]:
+        array = self._as_numbers(out, complex_ok)
+        if self.scalar_output:
+            if array.shape != (count,):
+                raise ValueError(
+                    f"`f` with `vectorized=True` must return shape ({count},) for {count} "
+                    f"point(s); got shape {array.shape}."
+                )
+            return array.reshape(count, 1)
+        if array.ndim == 1 and array.shape == (count,):
+            array = array.reshape(count, 1)
+        if array.ndim != 2 or array.shape[0] != count:
+            raise ValueError(
+                f"`f` with `vectorized=True` must return shape ({count}, m) for {count} "
+                f"point(s); got shape {array.shape}."
+            )
+        return np.stack([self._same_size(row) for row in array])
+
+    def _same_size(self, row: NDArray[Any]) -> NDArray[Any]:
+        if self.out_size is None:
+            self.out_size = row.size
+        elif row.size != self.out_size:
+            raise ValueError(
+                f"`f` must return arrays of one length; got {self.out_size} and then {row.size}."
+            )
+        return row
+
+
+def _value_at(sampler: _Sampler, x: FloatArray) -> FloatArray:
+    """f(x), which must be finite: there is no derivative to estimate otherwise."""
+    f0 = sampler(x.reshape(1, -1), stencil=False)[0]
+    if not np.all(np.isfinite(f0)):
+        shown = float(x[0]) if sampler.scalar_input else x.tolist()
+        got = float(f0[0]) if sampler.scalar_output else f0
+        raise ValueError(f"`f` must return finite values; got {check._show(got)} at x = {shown}.")
+    return np.asarray(f0, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------------------------
+# Differentiating along lines t -> f(x + t u)
+
+
+@dataclass(frozen=True)
+class _Scheme:
+    """Stencil offsets (0 first) and three nested sub-stencils of increasing accuracy.
+
+    The value is the most accurate nested estimate; its error bound is the gap to the middle
+    one, whose truncation error is ``O(h**power)``: a conservative bound, since the top
+    estimate is more accurate still.
+    """
+
+    offsets: tuple[int, ...]
+    nested: tuple[tuple[int, ...], ...]
+    symmetric: bool
+    power: int
+
+    def weights_of(self, order: int) -> NDArray[np.float64]:
+        """Rows of weights, one per nested stencil, over all offsets."""
+        rows = np.zeros((len(self.nested), len(self.offsets)))
+        for r, sub in enumerate(self.nested):
+            for offset, w in zip(sub, weights(sub, order), strict=True):
+                rows[r, self.offsets.index(offset)] = w
+        return rows
+
+
+def _scheme(method: Method, order: int) -> _Scheme:
+    offsets: tuple[int, ...]
+    if method == "central":
+        offsets = (0, 1, -1, 2, -2, 3, -3, 4, -4)
+        nested = tuple(tuple(range(-k, k + 1)) for k in (1, 2, 3, 4))
+        return _Scheme(offsets, nested, symmetric=True, power=6)
+    sign = 1 if method == "forward" else -1
+    offsets = tuple(sign * k for k in range(order + 7))
+    nested = tuple(offsets[: order + extra] for extra in (1, 3, 5, 7))
+    return _Scheme(offsets, nested, symmetric=False, power=5)
+
+
+@dataclass
+class _Round:
+    """What one stencil evaluation says about one line (arrays over output components)."""
+
+    step: float
+    value: FloatArray
+    error: FloatArray
+    scale: FloatArray  # how much f changes over the stencil, in units of the derivative
+    magnitude: float  # max |f| over the stencil
+    truncation: FloatArray
+    rounding: FloatArray
+    power: int
+    order: int
+    finite: bool
+    smooth: bool
+    flat: bool
+
+    def value_score(self) -> float:
+        """Relative error bound against the value itself (what refinement tries to lower)."""
+        return float(np.max(self.error / np.maximum(np.abs(self.value), 1e-300)))
+
+    def score(self) -> float:
+        """Largest error bound: rounds of one line estimate the same numbers, so compare this."""
+        largest = float(np.max(self.error))
+        return largest if math.isfinite(largest) else math.inf
+
+
+@dataclass
+class _LineResult:
+    """The chosen estimate of one line; `problem` says why it cannot be trusted, if it cannot."""
+
+    value: FloatArray
+    error: FloatArray
+    scale: FloatArray
+    problem: str = ""
+
+
+@dataclass
+class _LineState:
+    step: float
+    local: float  # distance to x's own scale along the line (|x_i| per unit step)
+    rounds: list[_Round] = field(default_factory=list)
+    probes: int = 0
+
+
+# Taylor models of the odd and even parts of t -> f(x + t) on t = h, ..., 4h (in units of h):
+# odd part f' t + f''' t^3 / 6 + ... + f^(7) t^7 / 5040, even part f'' t^2 / 2 + ... (to t^8).
+_ODD_MODEL = np.array([[k ** (1 + 2 * j) for j in range(4)] for k in (1, 2, 3, 4)], dtype=float)
+_EVEN_MODEL = np.array([[k ** (2 + 2 * j) for j in range(4)] for k in (1, 2, 3, 4)], dtype=float)
+# A smooth, resolved part is fitted by terms of about its own size; a kink (|t|-like) or an
+# unresolved part needs terms that cancel each other: 72x for |t|, unbounded for a kink between
+# stencil points, 1x for t^2, ..., t^8, sin and cos, 1.4x for sin(30 t) at h = 2^-7.
+_CANCELLATION_LIMIT = 4.0
+_NOISE_MARGIN = 1000.0
+_NOISE_CAP = 65536.0
+
+
+def _cancellation(part: FloatArray, model: FloatArray, noise: FloatArray) -> FloatArray:
+    """How much the Taylor terms fitted to ``part`` (4, m) cancel, where they rise above noise."""
+    coefficients = np.linalg.solve(model, part)
+    terms = np.abs(model[:, :, None] * coefficients[None, :, :]).sum(axis=1)
+    size = np.abs(part).max(axis=0)
+    ratio = terms.max(axis=0) / np.maximum(np.maximum(size, noise), 1e-300)
+    # A part at round-off level (a linear f's even part) is no evidence either way.
+    return np.where(size > _NOISE_MARGIN * noise, ratio, 1.0)
+
+
+def _noise(scheme: _Scheme, stencil: FloatArray, magnitude: FloatArray) -> FloatArray:
+    """Round-off level of the values of f: at least eps |f|, more when the stencil shows it.
+
+    f may lose digits to cancellation inside its own code (0.72 - 0.69), so eps |f| can be
+    far too small. The highest-order difference of the equally spaced stencil values is
+    dominated by their round-off, whose standard deviation it multiplies by
+    sqrt(binomial(2k, k)) (as in Moré and Wild's ECnoise).
+    """
+    order = np.argsort(scheme.offsets)
+    k = len(order) - 1
+    difference = np.diff(stencil[order], n=k, axis=0)[0]
+    measured = np.abs(difference) / math.sqrt(math.comb(2 * k, k))
+    # With a large step the difference also holds truncation (h^k f^(k)); the cap keeps that
+    # from posing as noise while still allowing f to lose 16 bits to its own cancellations
+    # (log(1 + x^2) near 0 is noisy at eps, not at eps x^2).
+    floor = _EPS * magnitude
+    return np.asarray(np.clip(measured, floor, _NOISE_CAP * floor), dtype=np.float64)
+
+
+def _analyse(scheme: _Scheme, order: int, values: FloatArray, f0: FloatArray, h: float) -> _Round:
+    """Estimate, error and diagnosis from the values (len(offsets), m) of one stencil."""
+    stencil = np.vstack([f0[None, :], values])
+    if not np.all(np.isfinite(stencil)):
+        nan = np.full(f0.shape, np.nan)
+        return _Round(
+            h, nan, nan, nan, math.inf, nan, nan, scheme.power, order, False, False, False
+        )
+    w = scheme.weights_of(order)
+    estimates = w @ stencil / h**order
+    value = estimates[-1]
+    first, second, third = np.abs(np.diff(estimates, axis=0))
+    # Two estimates of the error of the next-to-best estimate, a bound for the best one: the
+    # gap to the best, and the gap before it shrunk by the rate the gaps shrink at. Either can
+    # vanish by accident (atan'' at 2.45: the top two agree to 6e-13 but err by 3e-10).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        extrapolated = np.where(first > 0, second * second / first, second)
+    magnitude = np.abs(stencil).max(axis=0)
+    amplification = np.abs(w[-1]).sum() / h**order
+    rounding = _ROUNDING_SAFETY * _noise(scheme, stencil, magnitude) * amplification
+    # The step is steered by the textbook model (eps |f|): the measured noise also holds
+    # truncation when the step is large, which would pull the step the wrong way.
+    modelled_rounding = _EPS * magnitude * amplification
+    truncation = np.maximum(third, extrapolated)
+    offsets = np.array(scheme.offsets, dtype=float)
+    change = np.abs(stencil - f0[None, :])[1:]
+    scale = (change / (np.abs(offsets[1:, None]) * h) ** order).max(axis=0)
+    flat = bool(np.all(change <= 2 * _EPS * np.abs(f0)[None, :]))
+    smooth = True
+    kink = np.zeros_like(value)
+    if scheme.symmetric:
+        plus, minus = stencil[1::2], stencil[2::2]
+        odd, even = (plus - minus) / 2, (plus + minus) / 2 - f0
+        jumpy = np.maximum(
+            _cancellation(odd, _ODD_MODEL, _EPS * magnitude),
+            _cancellation(even, _EVEN_MODEL, _EPS * magnitude),
+        )
+        smooth = bool(np.all(jumpy <= _CANCELLATION_LIMIT))
+        # The gap between the one-sided (order-3) estimates, built from the other part: zero
+        # for a smooth f up to O(h^3), the jump in slope (or curvature) at a kink. Both
+        # one-sided values are plausible answers, so the error bound spans the whole gap.
+        if order == 1:
+            kink = 2 * np.abs(3 * even[0] - 1.5 * even[1] + even[2] / 3) / h
+        else:
+            kink = 2 * np.abs(-5 * odd[0] + 4 * odd[1] - odd[2]) / h**2
+    # Not smooth: no error model holds, so add every gap the stencil shows.
+    error = truncation + rounding if smooth else second + third + kink + rounding
+    return _Round(
+        step=h,
+        value=value,
+        error=error,
+        scale=scale,
+        magnitude=float(magnitude.max()),
+        truncation=truncation,
+        rounding=modelled_rounding,
+        power=scheme.power,
+        order=order,
+        finite=True,
+        smooth=smooth,
+        flat=flat,
+    )
+
+
+def _next_step(state: _LineState, last: _Round, f0: FloatArray, adaptive: bool) -> float | None:
+    """Return the step of the next round for this line, or None when the line is done."""
+    if not adaptive or len(state.rounds) >= _MAX_ROUNDS:
+        return None
+    if not last.finite:
+        # Undefined beyond some distance (log, sqrt near 0): jump to the point's own scale.
+        return _shrunk(last.step, state.local)
+    if not last.smooth:
+        # A kink near x (relu at 1e-12) leaves the stencil once it is x's own scale.
+        return _shrunk(last.step, state.local)
+    if last.flat:
+        if state.probes >= 2 or not state.rounds[0].flat:
+            return None
+        state.probes += 1
+        return last.step * _PROBE
+    if state.probes or last.value_score() <= _GOOD_ENOUGH or not _improved(state):
+        return None
+    return last.step * _rebalancing_factor(last, f0, state.local)
+
+
+def _shrunk(step: float, local: float) -> float:
+    """Return a step at least 16 times smaller, down to x's own scale, but not to nothing."""
+    return max(min(step * _SHRINK, _FIRST_STEP * local), step * 2.0**-40)
+
+
+def _improved(state: _LineState) -> bool:
+    """Whether the last round beat every earlier trusted round (else stop refining)."""
+    *earlier, last = state.rounds
+    scores = [r.score() for r in earlier if r.finite and r.smooth and not r.flat]
+    return not scores or last.score() < min(scores)
+
+
+def _rebalancing_factor(last: _Round, f0: FloatArray, local: float) -> float:
+    """Step factor towards the balance of truncation (~ h^6) and round-off (~ 1 / h^order)."""
+    truncation, rounding = float(np.max(last.truncation)), float(np.max(last.rounding))
+    if rounding > 4 * truncation:
+        # Round-off ~ eps max|f| / h: when max|f| over the stencil comes from its reach rather
+        # than from f(x) (f(x) = x^2 near 0), a smaller step lowers max|f| faster than 1/h grows.
+        if last.magnitude > 4 * float(np.max(np.abs(f0))):
+            return _shrunk(last.step, local) / last.step
+        return 4.0
+    if truncation > 1e-3 * float(np.max(np.abs(last.value))):
+        # Not resolved at all (sqrt(x) at 1e-6 with h = 2^-7): go to x's own scale.
+        return _shrunk(last.step, local) / last.step
+    # At the optimum truncation ~ (order / p) round-off; truncation ~ h^p, round-off ~ h^-order.
+    order, power = last.order, last.power
+    ratio = (order / power) * rounding / max(truncation, 1e-300)
+    return float(np.clip(ratio ** (1 / (power + order)), _SHRINK, 1.0))
+
+
+def _finish(state: _LineState) -> _LineResult:
+    rounds = state.rounds
+    if all(r.finite and r.flat for r in rounds) and state.probes >= 2:
+        zero = np.zeros_like(rounds[0].value)
+        return _LineResult(zero, zero, zero)
+    # A flat round says only that f did not change at its own resolution, which f(x) does
+    # not reveal (log(1 + t^2) is exactly 0 for tiny t): use it when nothing better exists.
+    trusted = [r for r in rounds if r.finite and r.smooth and not r.flat] or [
+        r for r in rounds if r.finite and r.smooth
+    ]
+    if trusted:
+        best = min(trusted, key=_Round.score)
+        return _LineResult(best.value, best.error, best.scale)
+    finite = [r for r in rounds if r.finite]
+    if not finite:
+        nan = np.full_like(rounds[0].value, np.nan)
+        return _LineResult(nan, np.full_like(nan, np.inf), nan, "f is not finite near x")
+    best = min(finite, key=_Round.score)
+    if best.flat:
+        error = np.maximum(best.error, _EPS * np.abs(best.value))
+        return _LineResult(
+            best.value, error, best.scale, "f is flat to round-off near x (saturation)"
+        )
+    return _LineResult(
+        best.value, best.error, best.scale, "f is not smooth inside the stencil (a kink?)"
+    )
+
+
+def _differentiate_lines(
+    sampler: _Sampler,
+    x: FloatArray,
+    f0: FloatArray,
+    directions: FloatArray,
+    steps: FloatArray,
+    *,
+    order: int,
+    method: Method,
+    adaptive: bool,
+) -> list[_LineResult]:
+    """Differentiate t -> f(x + t u) at 0, `order` times, for each row u of `directions`."""
+    scheme = _scheme(method, order)
+    moving = np.array(scheme.offsets[1:], dtype=float)
+    states = [
+        _LineState(step=float(h), local=_local_scale(x, u))
+        for h, u in zip(steps, directions, strict=True)
+    ]
+    active = list(range(len(states)))
+    while active:
+        points = np.concatenate(
+            [
+                x[None, :] + (moving * states[i].step)[:, None] * directions[i][None, :]
+                for i in active
+            ]
+        )
+        values = sampler(points).reshape(len(active), len(moving), -1)
+        still = []
+        for line, block in zip(active, values, strict=True):
+            state = states[line]
+            last = _analyse(scheme, order, block, f0, state.step)
+            state.rounds.append(last)
+            step = _next_step(state, last, f0, adaptive)
+            if step is not None:
+                state.step = step
+                still.append(line)
+        active = still
+    return [_finish(state) for state in states]
+
+
+def _local_scale(x: FloatArray, direction: FloatArray) -> float:
+    moved = (direction != 0) & (x != 0)
+    if not np.any(moved):
+        return math.inf
+    with np.errstate(over="ignore"):  # a tiny direction component: that coordinate is far
+        return float(np.min(np.abs(x[moved] / direction[moved])))
+
+
+def _complex_lines(
+    sampler: _Sampler, x: FloatArray, f0: FloatArray, directions: FloatArray, steps: FloatArray
+) -> list[_LineResult]:
+    """Complex-step first derivatives, each checked against a real central difference."""
+    count = len(directions)
+    tiny = steps * (_COMPLEX_STEP / _FIRST_STEP)
+    guard = steps * (_GUARD_STEP / _FIRST_STEP)
+    complex_points = x[None, :] + 1j * tiny[:, None] * directions
+    values = sampler(complex_points.astype(np.complex128), complex_ok=True)
+    real_points = np.concatenate(
+        [x[None, :] + guard[:, None] * directions, x[None, :] - guard[:, None] * directions]
+    )
+    real = sampler(real_points)
+    results = []
+    for i in range(count):
+        value = values[i].imag / tiny[i]
+        plus, minus = real[i], real[count + i]
+        central = (plus - minus) / (2 * guard[i])
+        magnitude = np.maximum(np.abs(np.vstack([plus, minus, f0])).max(axis=0), 1e-300)
+        # The central difference is good to ~ h^2 |f'''| + eps |f| / h: 1e-6 relative is loose.
+        tolerance = 1e-6 * np.maximum(np.abs(central), magnitude / max(guard[i], 1.0)) + (
+            100 * _EPS * magnitude / guard[i]
+        )
+        gap = np.abs(value - central)
+        if not np.all(np.isfinite(value)):
+            results.append(
+                _LineResult(
+                    value,
+                    np.full_like(value, np.inf),
+                    np.abs(central),
+                    "f is not finite at the complex step",
+                )
+            )
+        elif np.all(gap <= tolerance):
+            results.append(_LineResult(value, 4 * _EPS * np.abs(value), np.abs(central)))
+        else:
+            results.append(
+                _LineResult(
+                    value,
+                    gap,
+                    np.abs(central),
+                    "the complex step disagrees with a real difference: f is not complex-analytic "
+                    "(abs, conj, real, comparisons or float() drop the imaginary part)",
+                )
+            )
+    return results
+
+
+# --------------------------------------------------------------------------------------------
+# Shared front end
+
+
+def _check_options(order: int, method: Any, step: Any, orders: tuple[int, ...] = (1, 2)) -> None:
+    check.check_choice(order, orders, "order")
+    check.check_choice(method, _METHODS, "method")
+    if method == "complex" and order != 1:
+        raise ValueError(f"`method='complex'` computes first derivatives only; got order={order}.")
+    check.check_step(step)
+
+
+def _line_results(
+    sampler: _Sampler,
+    x: FloatArray,
+    directions: FloatArray,
+    scales: FloatArray,
+    *,
+    order: int,
+    method: Method,
+    step: float | None,
+) -> tuple[FloatArray, list[_LineResult]]:
+    f0 = _value_at(sampler, x)
+    initial = _SECOND_STEP if order == 2 else _FIRST_STEP
+    steps = scales * initial if step is None else np.full(len(directions), step)
+    if method == "complex":
+        return f0, _complex_lines(sampler, x, f0, directions, steps)
+    results = _differentiate_lines(
+        sampler, x, f0, directions, steps, order=order, method=method, adaptive=step is None
+    )
+    return f0, results
+
+
+def _power_of_two_at_least(value: float) -> float:
+    return float(2.0 ** math.ceil(math.log2(value)))
+
+
+def _scale(x: FloatArray, direction: FloatArray) -> float:
+    """Step scale along t -> x + t u: max(1, |x_i|) over the coordinates u moves, per unit u."""
+    moved = direction != 0
+    reach = max(1.0, float(np.max(np.abs(x[moved]))))
+    return _power_of_two_at_least(reach) / _power_of_two_at_least(float(np.max(np.abs(direction))))
+
+
+def _report(
+    value: Any,
+    error: Any,
+    scale: Any,
+    sampler: _Sampler,
+    results: list[_LineResult],
+    full_output: bool,
+) -> Any:
+    """Warn if the estimate cannot be trusted; return the value or the `Estimate`.
+
+    An entry is trusted when its line showed no problem and its error bound is below
+    ``_RELIABLE_RTOL`` relative to the largest of: itself, how fast f changes along the line,
+    and the largest entry (gradients, Jacobians and Hessians are judged as a whole, so a
+    component that is zero up to round-off is not a failure).
+    """
+    # A line's problem matters when its error does: a jump of 1e-133 in one line of a Hessian
+    # of unit size is no reason to distrust the Hessian.
+    line_size = max(
+        float(np.max(np.nan_to_num(np.maximum(np.abs(r.value), r.scale)))) for r in results
+    )
+    problems = sorted(
+        {
+            r.problem
+            for r in results
+            if r.problem and not np.all(r.error <= _RELIABLE_RTOL * line_size)
+        }
+    )
+    magnitude = np.maximum(np.abs(value), np.nan_to_num(scale))
+    if np.ndim(value):
+        magnitude = np.maximum(magnitude, np.max(np.abs(np.nan_to_num(value))))
+    if not np.all(error <= _RELIABLE_RTOL * magnitude):
+        problems.append(
+            "round-off or saturation: the error bound exceeds "
+            f"{_RELIABLE_RTOL:g} relative to the derivative"
+        )
+    reliable = not problems
+    if not reliable:
+        warnings.warn(
+            "numerical derivative may be wrong: "
+            + "; ".join(problems)
+            + f". Estimated error up to {float(np.max(error)):.3g}.",
+            UnreliableDerivativeWarning,
+            stacklevel=3,
+        )
+    if full_output:
+        return Estimate(value, error, sampler.evaluations, reliable)
+    return value
+
+
+def _scalar(result: _LineResult) -> tuple[float, float, float]:
+    return float(result.value[0]), float(result.error[0]), float(result.scale[0])
+
+
+# --------------------------------------------------------------------------------------------
+# Public functions
+
+
+def derivative(
+    f: ScalarFn,
+    x: float,
+    /,
+    *,
+    order: Literal[1, 2] = 1,
+    step: float | None = None,
+    method: Method = "central",
+    vectorized: bool = False,
+    full_output: bool = False,
+) -> Any:
+    """Approximate the first or second derivative of a function of one variable.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float`` for a float ``x``. With ``vectorized=True``, ``f`` is called with a
+        1-D array of points and must return the array of values, same shape.
+    x : float
+        The point.
+    order : {1, 2}, optional
+        Derivative order.
+    step : float, optional
+        Absolute step ``h`` of the stencil (points ``x + k h``, ``k = -3..3``). Default:
+        chosen from ``max(1, |x|)`` and adapted to ``f`` (see Notes).
+    method : {"central", "forward", "backward", "complex"}, optional
+        ``"central"`` (default) is the symmetric 7-point stencil; ``"forward"`` and
+        ``"backward"`` use points on one side only (for functions defined on one side of ``x``);
+        ``"complex"`` is the complex step ``Im f(x + i h) / h`` (first order only; ``f`` must be
+        complex-analytic, see Notes).
+    vectorized : bool, optional
+        Whether ``f`` accepts a 1-D array of points (one call per round of the stencil).
+    full_output : bool, optional
+        Return an `Estimate` instead of the value.
+
+    Returns
+    -------
+    float or Estimate
+        The derivative; with ``full_output=True`` an `Estimate` of it.
+
+    Raises
+    ------
+    TypeError
+        If `f` is not callable or returns something that is not a real number.
+    ValueError
+        If `x` is not a finite real number, `f` returns a non-scalar or a non-finite value at
+        `x`, `step` is not positive and finite, or `order` or `method` is not one listed above.
+
+    Warns
+    -----
+    UnreliableDerivativeWarning
+        When the estimate cannot be trusted: a kink inside the stencil, saturation (``f`` flat
+        to round-off), non-finite values near ``x``, or an error bound above ``1e-6`` relative.
+
+    See Also
+    --------
+    partial_derivative, directional_derivative, gradient
+
+    Notes
+    -----
+    The central estimate is the 7-point stencil of order 6,
+    ``(45 (f_1 - f_-1) - 9 (f_2 - f_-2) + (f_3 - f_-3)) / (60 h)``; its error bound combines the
+    differences of the nested 3-, 5- and 7-point estimates (truncation, ``O(h^6)``) with the
+    round-off ``~ eps max|f| / h``. The even part of the stencil, unused by a first derivative,
+    shows a kink: where it is not a smooth function of ``h^2``, the step shrinks, and if that
+    does not help the estimate is reported unreliable with the gap between one-sided slopes as
+    its error. With `step` given, one round is evaluated, with no adaptation.
+
+    The complex step is exact to round-off for code made of analytic operations, but silently
+    wrong for code that uses ``abs``, ``conj``, ``real``, ``float()`` or comparisons on the
+    variable; calcref checks it against a real central difference and warns when they disagree.
+
+    Examples
+    --------
+    >>> import math
+    >>> from calcref import numeric
+    >>> print(round(numeric.derivative(math.sin, 1.0), 12))
+    0.540302305868
+    >>> print(round(numeric.derivative(math.exp, 0.0, order=2), 9))
+    1.0
+    >>> est = numeric.derivative(lambda t: t**3, 2.0, full_output=True)
+    >>> print(round(est.value, 12), est.evaluations, est.reliable)
+    12.0 9 True
+    """
+    check.check_callable(f)
+    point = check.as_scalar_point(x)
+    _check_options(order, method, step)
+    check.check_flag(vectorized, "vectorized")
+    check.check_flag(full_output, "full_output")
+    sampler = _Sampler(f, scalar_input=True, scalar_output=True, vectorized=vectorized)
+    x_vec = np.array([point])
+    direction = np.ones((1, 1))
+    _, results = _line_results(
+        sampler,
+        x_vec,
+        direction,
+        np.array([_scale(x_vec, direction[0])]),
+        order=order,
+        method=method,
+        step=step,
+    )
+    value, error, scale = _scalar(results[0])
+    return _report(value, error, scale, sampler, results, full_output)
+
+
+def partial_derivative(
+    f: ScalarFn,
+    x: ArrayLike,
+    i: int,
+    /,
+    *,
+    order: Literal[1, 2] = 1,
+    step: float | None = None,
+    method: Method = "central",
+    vectorized: bool = False,
+    full_output: bool = False,
+) -> Any:
+    """Approximate the partial derivative of a scalar field along coordinate `i`.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float`` for ``x`` of shape ``(n,)``. With ``vectorized=True``, ``f`` is called
+        with an array of shape ``(k, n)`` (one point per row) and returns shape ``(k,)``.
+    x : array_like, shape (n,)
+        The point.
+    i : int
+        The coordinate (negative values count from the end).
+    order, step, method, vectorized, full_output
+        As in `derivative`; `step` moves coordinate `i` only.
+
+    Returns
+    -------
+    float or Estimate
+        ``∂f/∂x_i`` (or ``∂²f/∂x_i²`` with ``order=2``) at `x`.
+
+    Raises
+    ------
+    TypeError
+        If `f` is not callable or returns a non-number, or `i` is not an integer.
+    ValueError
+        If `x` is not a finite 1-D array, `i` is out of range, `f` returns a non-scalar or a
+        non-finite value at `x`, or an option is invalid.
+
+    Warns
+    -----
+    UnreliableDerivativeWarning
+        When the estimate cannot be trusted (see `derivative`).
+
+    See Also
+    --------
+    derivative, gradient, directional_derivative
+
+    Examples
+    --------
+    >>> from calcref import numeric
+    >>> f = lambda v: v[0] ** 2 * v[1]
+    >>> print(round(numeric.partial_derivative(f, [3.0, 2.0], 0), 10))
+    12.0
+    >>> print(round(numeric.partial_derivative(f, [3.0, 2.0], 1), 10))
+    9.0
+    """
+    check.check_callable(f)
+    point = check.as_vector_point(x)
+    index = check.check_index(i, point.size)
+    _check_options(order, method, step)
+    check.check_flag(vectorized, "vectorized")
+    check.check_flag(full_output, "full_output")
+    sampler = _Sampler(f, scalar_input=False, scalar_output=True, vectorized=vectorized)
+    direction = np.zeros((1, point.size))
+    direction[0, index] = 1.0
+    _, results = _line_results(
+        sampler,
+        point,
+        direction,
+        np.array([_scale(point, direction[0])]),
+        order=order,
+        method=method,
+        step=step,
+    )
+    value, error, scale = _scalar(results[0])
+    return _report(value, error, scale, sampler, results, full_output)
+
+
+def directional_derivative(
+    f: ScalarFn,
+    x: ArrayLike,
+    v: ArrayLike,
+    /,
+    *,
+    order: Literal[1, 2] = 1,
+    step: float | None = None,
+    method: Method = "central",
+    vectorized: bool = False,
+    full_output: bool = False,
+) -> Any:
+    """Approximate the derivative of a scalar field along a direction `v`.
+
+    This is ``d/dt f(x + t v)`` at ``t = 0``, which equals ``∇f(x) · v`` for differentiable
+    ``f``. `v` is used as given (not normalised): scale it to unit length for the slope per unit
+    distance.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float`` for ``x`` of shape ``(n,)`` (``(k, n) -> (k,)`` when vectorized).
+    x : array_like, shape (n,)
+        The point.
+    v : array_like, shape (n,)
+        The direction, finite and non-zero.
+    order, step, method, vectorized, full_output
+        As in `derivative`; the stencil points are ``x + k step v``.
+
+    Returns
+    -------
+    float or Estimate
+        The directional derivative (second directional derivative with ``order=2``).
+
+    Raises
+    ------
+    TypeError
+        If `f` is not callable or returns a non-number.
+    ValueError
+        If `x` or `v` is not a finite 1-D array of the same length, `v` is zero, `f` returns
+        a non-scalar or a non-finite value at `x`, or an option is invalid.
+
+    Warns
+    -----
+    UnreliableDerivativeWarning
+        When the estimate cannot be trusted (see `derivative`).
+
+    See Also
+    --------
+    gradient, partial_derivative
+
+    Examples
+    --------
+    >>> from calcref import numeric
+    >>> f = lambda p: p[0] ** 2 - p[1] ** 2
+    >>> print(round(numeric.directional_derivative(f, [1.0, 2.0], [0.6, 0.8]), 10))
+    -2.0
+    """
+    check.check_callable(f)
+    point = check.as_vector_point(x)
+    direction = check.as_direction(v, point.size)
+    _check_options(order, method, step)
+    check.check_flag(vectorized, "vectorized")
+    check.check_flag(full_output, "full_output")
+    sampler = _Sampler(f, scalar_input=False, scalar_output=True, vectorized=vectorized)
+    _, results = _line_results(
+        sampler,
+        point,
+        direction[None, :],
+        np.array([_scale(point, direction)]),
+        order=order,
+        method=method,
+        step=step,
+    )
+    value, error, scale = _scalar(results[0])
+    return _report(value, error, scale, sampler, results, full_output)
+
+
+def _coordinate_lines(
+    sampler: _Sampler, point: FloatArray, *, method: Method, step: float | None
+) -> tuple[FloatArray, list[_LineResult]]:
+    directions = np.eye(point.size)
+    scales = np.array([_scale(point, u) for u in directions])
+    return _line_results(sampler, point, directions, scales, order=1, method=method, step=step)
+
+
+def gradient(
+    f: ScalarFn,
+    x: ArrayLike,
+    /,
+    *,
+    step: float | None = None,
+    method: Method = "central",
+    vectorized: bool = False,
+    full_output: bool = False,
+) -> Any:
+    """Approximate the gradient of a scalar field.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float`` for ``x`` of shape ``(n,)``. With ``vectorized=True``, ``f`` is called
+        with an array of shape ``(k, n)``, one point per row, and returns shape ``(k,)``: the
+        stencils of all coordinates go in one call per round.
+    x : array_like, shape (n,)
+        The point.
+    step, method, vectorized, full_output
+        As in `derivative`; each coordinate ``i`` gets its own step from ``max(1, |x_i|)``.
+
+    Returns
+    -------
+    ndarray of float64, shape (n,), or Estimate
+        The gradient ``[∂f/∂x_1, ..., ∂f/∂x_n]``.
+
+    Raises
+    ------
+    TypeError
+        If `f` is not callable or returns a non-number.
+    ValueError
+        If `x` is not a finite 1-D array, `f` returns a non-scalar or a non-finite value at
+        `x`, or an option is invalid.
+
+    Warns
+    -----
+    UnreliableDerivativeWarning
+        When any component cannot be trusted (see `derivative`).
+
+    See Also
+    --------
+    jacobian, hessian, partial_derivative
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from calcref import numeric
+    >>> numeric.gradient(lambda v: v @ v, [1.0, 2.0]).round(10).tolist()
+    [2.0, 4.0]
+    >>> est = numeric.gradient(lambda v: np.sin(v[0]) * v[1], [0.5, 2.0], full_output=True)
+    >>> est.value.round(10).tolist(), est.evaluations
+    ([1.7551651238, 0.4794255386], 17)
+    """
+    check.check_callable(f)
+    point = check.as_vector_point(x)
+    _check_options(1, method, step)
+    check.check_flag(vectorized, "vectorized")
+    check.check_flag(full_output, "full_output")
+    sampler = _Sampler(f, scalar_input=False, scalar_output=True, vectorized=vectorized)
+    _, results = _coordinate_lines(sampler, point, method=method, step=step)
+    value = np.array([r.value[0] for r in results])
+    error = np.array([r.error[0] for r in results])
+    scale = np.array([r.scale[0] for r in results])
+    return _report(value, error, scale, sampler, results, full_output)
+
+
+def jacobian(
+    f: VectorFn,
+    x: ArrayLike,
+    /,
+    *,
+    step: float | None = None,
+    method: Method = "central",
+    vectorized: bool = False,
+    full_output: bool = False,
+) -> Any:
+    """Approximate the Jacobian matrix of a vector-valued function.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> array of shape (m,)`` for ``x`` of shape ``(n,)``. With ``vectorized=True``,
+        ``f`` is called with shape ``(k, n)`` and returns shape ``(k, m)``.
+    x : array_like, shape (n,)
+        The point.
+    step, method, vectorized, full_output
+        As in `gradient`. The step of each column is adapted to all ``m`` outputs at once.
+
+    Returns
+    -------
+    ndarray of float64, shape (m, n), or Estimate
+        ``J[k, i] = ∂f_k/∂x_i``.
+
+    Raises
+    ------
+    TypeError
+        If `f` is not callable or returns a non-number.
+    ValueError
+        If `x` is not a finite 1-D array, `f` returns an array that is not 1-D, of varying
+        length, or non-finite at `x`, or an option is invalid.
+
+    Warns
+    -----
+    UnreliableDerivativeWarning
+        When any column cannot be trusted (see `derivative`).
+
+    See Also
+    --------
+    gradient, hessian
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from calcref import numeric
+    >>> polar = lambda p: np.array([p[0] * np.cos(p[1]), p[0] * np.sin(p[1])])
+    >>> numeric.jacobian(polar, [2.0, 0.0]).round(10).tolist()
+    [[1.0, 0.0], [0.0, 2.0]]
+    """
+    check.check_callable(f)
+    point = check.as_vector_point(x)
+    _check_options(1, method, step)
+    check.check_flag(vectorized, "vectorized")
+    check.check_flag(full_output, "full_output")
+    sampler = _Sampler(f, scalar_input=False, scalar_output=False, vectorized=vectorized)
+    _, results = _coordinate_lines(sampler, point, method=method, step=step)
+    value = np.stack([r.value for r in results], axis=1)
+    error = np.stack([r.error for r in results], axis=1)
+    scale = np.stack([r.scale for r in results], axis=1)
+    return _report(value, error, scale, sampler, results, full_output)
+
+
+def hessian(
+    f: ScalarFn,
+    x: ArrayLike,
+    /,
+    *,
+    step: float | None = None,
+    method: Method = "central",
+    vectorized: bool = False,
+    full_output: bool = False,
+) -> Any:
+    """Approximate the Hessian matrix of a scalar field.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float`` for ``x`` of shape ``(n,)`` (``(k, n) -> (k,)`` when vectorized).
+    x : array_like, shape (n,)
+        The point.
+    step, method, vectorized, full_output
+        As in `derivative` (second order); ``"complex"`` is not available.
+
+    Returns
+    -------
+    ndarray of float64, shape (n, n), or Estimate
+        The symmetric matrix ``H[i, j] = ∂²f/∂x_i∂x_j``.
+
+    Raises
+    ------
+    TypeError
+        If `f` is not callable or returns a non-number.
+    ValueError
+        If `x` is not a finite 1-D array, `f` returns a non-scalar or a non-finite value at
+        `x`, or an option is invalid.
+
+    Warns
+    -----
+    UnreliableDerivativeWarning
+        When any entry cannot be trusted (see `derivative`).
+
+    See Also
+    --------
+    gradient, jacobian
+
+    Notes
+    -----
+    The diagonal is the second derivative along each scaled axis ``s_i e_i``; an off-diagonal
+    entry comes from the second derivative along ``u = s_i e_i + s_j e_j``:
+    ``u^T H u = s_i^2 H_ii + 2 s_i s_j H_ij + s_j^2 H_jj``. That is ``6`` evaluations per entry
+    of the upper triangle, plus one at ``x``.
+
+    Examples
+    --------
+    >>> from calcref import numeric
+    >>> f = lambda p: p[0] ** 2 - p[1] ** 2 + p[0] * p[1]
+    >>> numeric.hessian(f, [1.0, 2.0]).round(8).tolist()
+    [[2.0, 1.0], [1.0, -2.0]]
+    """
+    check.check_callable(f)
+    point = check.as_vector_point(x)
+    _check_options(2, method, step, orders=(2,))
+    if method == "complex":
+        raise ValueError(
+            "`method` must be one of 'central', 'forward', 'backward' for a Hessian; got 'complex'."
+        )
+    check.check_flag(vectorized, "vectorized")
+    check.check_flag(full_output, "full_output")
+    sampler = _Sampler(f, scalar_input=False, scalar_output=True, vectorized=vectorized)
+    n = point.size
+    # With a given step the stencil moves each coordinate by exactly k * step.
+    scales = np.array([_scale(point, u) for u in np.eye(n)]) if step is None else np.ones(n)
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    directions = np.zeros((n + len(pairs), n))
+    directions[np.arange(n), np.arange(n)] = scales
+    for row, (i, j) in enumerate(pairs, start=n):
+        directions[row, [i, j]] = scales[[i, j]]
+    _, results = _line_results(
+        sampler,
+        point,
+        directions,
+        np.ones(len(directions)),
+        order=2,
+        method=method,
+        step=step,
+    )
+    along = np.array([r.value[0] for r in results])
+    along_error = np.array([r.error[0] for r in results])
+    along_scale = np.array([r.scale[0] for r in results])
+    value = np.diag(along[:n] / scales**2)
+    error = np.diag(along_error[:n] / scales**2)
+    scale = np.diag(along_scale[:n] / scales**2)
+    for row, (i, j) in enumerate(pairs, start=n):
+        mixed = (along[row] - along[i] - along[j]) / (2 * scales[i] * scales[j])
+        mixed_error = (along_error[row] + along_error[i] + along_error[j]) / (
+            2 * scales[i] * scales[j]
+        )
+        value[i, j] = value[j, i] = mixed
+        error[i, j] = error[j, i] = mixed_error
+        # The entry combines three lines: it is judged against the largest of their scales.
+        scale[i, j] = scale[j, i] = max(along_scale[[row, i, j]]) / (2 * scales[i] * scales[j])
+    return _report(value, error, scale, sampler, results, full_output)

@@ -1,0 +1,591 @@
+"""calcref.numeric against closed forms, SymPy and convergence orders; its input checks."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from calcref import numeric
+from calcref.stencils import weights
+
+# Relative accuracy the issue asks for on smooth, well-scaled functions.
+FIRST_RTOL = 1e-12
+SECOND_RTOL = 1e-9
+
+
+def relative_error(estimate: Any, exact: Any) -> float:
+    estimate, exact = np.asarray(estimate, dtype=float), np.asarray(exact, dtype=float)
+    return float(np.max(np.abs(estimate - exact)) / max(np.max(np.abs(exact)), 1e-300))
+
+
+class Counted:
+    """Wraps f and counts the points it is evaluated at, independently of calcref."""
+
+    def __init__(self, f: Callable[..., Any], *, batched: bool = False) -> None:
+        self.f, self.batched, self.points = f, batched, 0
+
+    def __call__(self, x: Any) -> Any:
+        self.points += len(x) if self.batched else 1
+        return self.f(x)
+
+
+def quadratic(v: Any) -> float:
+    return float(v[0] ** 2 + 3 * v[0] * v[1] - 2 * v[1] ** 2)
+
+
+@contextlib.contextmanager
+def no_warning() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation tables: every bad input names the argument, the rule and the value.
+
+COMMON_OPTION_ERRORS = [
+    ({"step": -1e-3}, ValueError, "`step` must be positive and finite; got -0.001."),
+    ({"step": 0.0}, ValueError, "`step` must be positive and finite; got 0.0."),
+    ({"step": math.inf}, ValueError, "`step` must be positive and finite; got inf."),
+    ({"step": "small"}, TypeError, "`step` must be a real number or None; got 'small'."),
+    (
+        {"method": "sideways"},
+        ValueError,
+        "`method` must be one of 'central', 'forward', 'backward', 'complex'; got 'sideways'.",
+    ),
+    ({"full_output": "yes"}, TypeError, "`full_output` must be True or False; got 'yes'."),
+    ({"vectorized": 1}, TypeError, "`vectorized` must be True or False; got 1."),
+]
+
+
+class TestDerivative:
+    @pytest.mark.parametrize(
+        ("args", "kwargs", "error", "message"),
+        [
+            ((42, 1.0), {}, TypeError, "`f` must be callable; got 42."),
+            ((math.sin, math.nan), {}, ValueError, "`x` must be finite; got nan."),
+            ((math.sin, [1.0, 2.0]), {}, ValueError, "`x` must be a real number; got an array"),
+            ((math.sin, "1"), {}, TypeError, "`x` must be an array of real numbers; got '1'."),
+            ((math.sin, 1.0), {"order": 3}, ValueError, "`order` must be one of 1, 2; got 3."),
+            (
+                (math.sin, 1.0),
+                {"order": 2, "method": "complex"},
+                ValueError,
+                "`method='complex'` computes first derivatives only; got order=2.",
+            ),
+            ((lambda t: [t, t], 1.0), {}, ValueError, "`f` must return a scalar; got an array"),
+            ((lambda t: "a", 1.0), {}, TypeError, "`f` must return real numbers; got 'a'."),
+            ((math.log, 0.0), {}, ValueError, "math domain error"),
+            ((lambda t: math.inf, 0.0), {}, ValueError, "`f` must return finite values; got"),
+            ((lambda t: t / 0.0 if t else np.nan, 0.0), {}, ValueError, "got nan at x = 0.0"),
+        ]
+        + [((math.sin, 1.0), kw, err, msg) for kw, err, msg in COMMON_OPTION_ERRORS],
+    )
+    def test_input_validation(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], error: type, message: str
+    ) -> None:
+        with pytest.raises(error, match=re.escape(message)):
+            numeric.derivative(*args, **kwargs)
+
+    @pytest.mark.parametrize(
+        ("f", "df", "d2f"),
+        [
+            (math.sin, math.cos, lambda t: -math.sin(t)),
+            (math.exp, math.exp, math.exp),
+            (
+                lambda t: 1 / (1 + math.exp(-t)),
+                lambda t: math.exp(-t) / (1 + math.exp(-t)) ** 2,
+                lambda t: math.exp(-t) * (math.exp(-t) - 1) / (1 + math.exp(-t)) ** 3,
+            ),
+            (math.atan, lambda t: 1 / (1 + t * t), lambda t: -2 * t / (1 + t * t) ** 2),
+        ],
+    )
+    @settings(deadline=None, max_examples=40)
+    @given(x=st.floats(-3, 3).filter(lambda t: abs(t) > 1e-3))
+    def test_matches_closed_forms(
+        self,
+        f: Callable[[float], float],
+        df: Callable[[float], float],
+        d2f: Callable[[float], float],
+        x: float,
+    ) -> None:
+        with no_warning():
+            first = numeric.derivative(f, x)
+            second = numeric.derivative(f, x, order=2)
+        scale = max(abs(df(x)), 1e-2)
+        assert abs(first - df(x)) <= FIRST_RTOL * scale * 10
+        assert abs(second - d2f(x)) <= SECOND_RTOL * max(abs(d2f(x)), 1e-1)
+
+    def test_error_estimate_covers_the_actual_error(self) -> None:
+        for x in np.linspace(-2, 2, 41):
+            est = numeric.derivative(np.sin, float(x), full_output=True)
+            assert est.reliable
+            assert abs(est.value - math.cos(x)) <= est.error
+
+    @pytest.mark.filterwarnings("ignore::calcref.numeric.UnreliableDerivativeWarning")
+    def test_central_stencil_is_eighth_order(self) -> None:
+        # With the step fixed, the error of the 9-point stencil is h^8 |f^(9)| / 630.
+        errors = [abs(numeric.derivative(math.exp, 0.0, step=h) - 1.0) for h in (0.2, 0.1)]
+        assert errors[0] / errors[1] == pytest.approx(256, rel=0.05)
+        assert errors[1] == pytest.approx(0.1**8 / 630, rel=0.05)
+
+    @pytest.mark.filterwarnings("ignore::calcref.numeric.UnreliableDerivativeWarning")
+    def test_second_derivative_stencil_is_eighth_order(self) -> None:
+        # The 9-point second-derivative error is h^8 |f^(10)| / 3150.
+        errors = [abs(numeric.derivative(math.exp, 0.0, order=2, step=h) - 1.0) for h in (0.4, 0.2)]
+        assert errors[0] / errors[1] == pytest.approx(256, rel=0.05)
+        assert errors[1] == pytest.approx(0.2**8 / 3150, rel=0.05)
+
+    @pytest.mark.parametrize("method", ["forward", "backward"])
+    @pytest.mark.filterwarnings("ignore::calcref.numeric.UnreliableDerivativeWarning")
+    def test_one_sided_stencils_are_seventh_order(self, method: str) -> None:
+        # 8 points on one side: error O(h^7).
+        errors = [
+            abs(numeric.derivative(math.exp, 0.0, step=h, method=method) - 1.0) for h in (0.1, 0.05)
+        ]
+        assert errors[0] / errors[1] == pytest.approx(128, rel=0.2)
+
+    def test_one_sided_reaches_a_boundary(self) -> None:
+        # sqrt is undefined left of 0: a forward stencil at x = 1 still works, and so does
+        # the default once the step shrinks to the point's own scale.
+        for method in ("forward", "central"):
+            est = numeric.derivative(math.sqrt, 1e-6, method=method, full_output=True)
+            assert relative_error(est.value, 0.5 / math.sqrt(1e-6)) < 1e-10
+
+    def test_polynomials_of_degree_six_are_exact(self) -> None:
+        # The 7-point stencil differentiates polynomials up to degree 6 exactly.
+        p = np.polynomial.Polynomial([1.0, -2.0, 0.5, 3.0, -1.0, 0.25, 0.1])
+        for x in (-1.5, 0.0, 0.7):
+            assert numeric.derivative(p, x) == pytest.approx(p.deriv()(x), rel=1e-13, abs=1e-13)
+
+    def test_counts_evaluations_honestly(self) -> None:
+        f = Counted(math.sin)
+        est = numeric.derivative(f, 1.0, full_output=True)
+        assert est.evaluations == f.points == 9
+
+    def test_batched_equals_one_by_one(self) -> None:
+        one = Counted(np.sin)
+        batch = Counted(np.sin, batched=True)
+        a = numeric.derivative(one, 0.3, full_output=True)
+        b = numeric.derivative(batch, 0.3, vectorized=True, full_output=True)
+        assert a.value == b.value
+        assert a.evaluations == b.evaluations == one.points == batch.points
+
+    @pytest.mark.parametrize(
+        ("f", "x", "true_slope"),
+        [
+            (abs, 0.0, None),  # no derivative at all
+            (lambda t: max(t, 0.0), 1e-12, 1.0),  # relu, 1e-12 right of its kink
+            (lambda t: max(t, 0.0), -1e-12, 0.0),
+            (lambda t: abs(t - 0.01), 0.0, -1.0),  # the kink sits inside the first stencil
+        ],
+    )
+    def test_kink_is_never_a_confident_wrong_number(
+        self, f: Callable[[float], float], x: float, true_slope: float | None
+    ) -> None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est = numeric.derivative(f, x, full_output=True)
+        if est.reliable:
+            assert true_slope is not None
+            assert abs(est.value - true_slope) <= est.error
+            assert caught == []
+        else:
+            assert any(w.category is numeric.UnreliableDerivativeWarning for w in caught)
+            if true_slope is not None:
+                assert abs(est.value - true_slope) <= est.error
+
+    def test_kink_at_the_point_warns(self) -> None:
+        with pytest.warns(numeric.UnreliableDerivativeWarning, match="not smooth"):
+            est = numeric.derivative(abs, 0.0, full_output=True)
+        assert not est.reliable
+        assert est.error >= 0.5  # the one-sided slopes are -1 and 1
+
+    def test_saturation_warns(self) -> None:
+        def sigmoid(t: float) -> float:
+            return 1 / (1 + math.exp(-t))
+
+        for x in (30.0, 40.0):
+            with pytest.warns(numeric.UnreliableDerivativeWarning):
+                est = numeric.derivative(sigmoid, x, full_output=True)
+            exact = math.exp(-x) / (1 + math.exp(-x)) ** 2
+            assert not est.reliable
+            assert abs(est.value - exact) <= est.error
+
+    def test_constant_is_exactly_zero_and_reliable(self) -> None:
+        est = numeric.derivative(lambda t: 5.0, 1.0, full_output=True)
+        assert (est.value, est.error, est.reliable) == (0.0, 0.0, True)
+
+    def test_values_near_1e8_with_small_slope_are_honest(self) -> None:
+        def f(t: float) -> float:
+            return 1e8 + 1e-3 * math.sin(t)
+
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            est = numeric.derivative(f, 1.0, full_output=True)
+        assert abs(est.value - 1e-3 * math.cos(1.0)) <= est.error
+
+    def test_complex_step_is_exact_for_analytic_code(self) -> None:
+        est = numeric.derivative(np.sin, 1.0, method="complex", full_output=True)
+        assert est.reliable
+        assert abs(est.value - math.cos(1.0)) <= 2 * np.finfo(float).eps
+
+    @pytest.mark.parametrize(
+        "f",
+        [
+            lambda t: np.abs(t) ** 2,  # abs drops the imaginary part
+            lambda t: (t * np.conj(t)).real,  # conj then real
+            lambda t: np.real(t) ** 3,
+        ],
+    )
+    def test_complex_step_trap_is_caught(self, f: Callable[[Any], Any]) -> None:
+        with pytest.warns(numeric.UnreliableDerivativeWarning, match="complex step"):
+            est = numeric.derivative(f, 1.5, method="complex", full_output=True)
+        assert not est.reliable
+
+    def test_complex_step_needs_complex_input(self) -> None:
+        with pytest.raises(TypeError, match=re.escape("`f` must accept complex input")):
+            numeric.derivative(math.sin, 1.0, method="complex")
+
+
+# SymPy references: several smooth scalar fields of three variables.
+X, Y, Z = sp.symbols("x y z")
+FIELDS = [
+    sp.sin(X) * sp.exp(Y) + Z**2,
+    sp.log(1 + X**2 + Y**2) * sp.cos(Z),
+    X * Y * Z + sp.atan(X - Y),
+    1 / (1 + sp.exp(-(X + 2 * Y - 3 * Z))),
+    (X + 2 * Y - 3 * Z) ** 2,
+]
+POINTS = st.lists(st.floats(-2, 2), min_size=3, max_size=3)
+
+
+def honest_estimate(function: Callable[..., Any], *args: Any) -> Any:
+    """The Estimate, allowing a warning only where the estimate says it is unreliable.
+
+    One partial derivative can be far below round-off of f (d/dz of x y z + atan(x - y) at
+    y = 1e-12): then a warning is the right answer, and the value must still lie within the
+    error bound.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = function(*args, full_output=True)
+    assert (caught != []) == (not est.reliable)
+    assert all(w.category is numeric.UnreliableDerivativeWarning for w in caught)
+    return est
+
+
+def sympy_gradient(expr: sp.Expr, point: list[float]) -> np.ndarray:
+    values = dict(zip((X, Y, Z), point, strict=True))
+    return np.array([float(sp.diff(expr, s).evalf(30, subs=values)) for s in (X, Y, Z)])
+
+
+def sympy_hessian(expr: sp.Expr, point: list[float]) -> np.ndarray:
+    values = dict(zip((X, Y, Z), point, strict=True))
+    return np.array(
+        [[float(sp.diff(expr, a, b).evalf(30, subs=values)) for b in (X, Y, Z)] for a in (X, Y, Z)]
+    )
+
+
+def as_numpy(expr: sp.Expr) -> Callable[[Any], float]:
+    f = sp.lambdify((X, Y, Z), expr, "math")
+    return lambda v: float(f(*v))
+
+
+class TestPartialDerivative:
+    @pytest.mark.parametrize(
+        ("args", "error", "message"),
+        [
+            ((quadratic, [1.0, 2.0], 2), ValueError, "`i` must be in range(2)"),
+            ((quadratic, [1.0, 2.0], 1.0), TypeError, "`i` must be an integer; got 1.0."),
+            ((quadratic, [[1.0, 2.0]], 0), ValueError, "`x` must be a non-empty 1-D array"),
+            ((quadratic, [1.0, math.inf], 0), ValueError, "`x` must be finite"),
+            ((None, [1.0, 2.0], 0), TypeError, "`f` must be callable; got None."),
+            ((lambda v: v, [1.0, 2.0], 0), ValueError, "`f` must return a scalar"),
+        ],
+    )
+    def test_input_validation(self, args: tuple[Any, ...], error: type, message: str) -> None:
+        with pytest.raises(error, match=re.escape(message)):
+            numeric.partial_derivative(*args)
+
+    @pytest.mark.parametrize(("kwargs", "error", "message"), COMMON_OPTION_ERRORS)
+    def test_option_validation(self, kwargs: dict[str, Any], error: type, message: str) -> None:
+        with pytest.raises(error, match=re.escape(message)):
+            numeric.partial_derivative(quadratic, [1.0, 2.0], 0, **kwargs)
+
+    @pytest.mark.parametrize("expr", FIELDS, ids=str)
+    @settings(deadline=None, max_examples=15)
+    @given(point=POINTS)
+    def test_matches_sympy(self, expr: sp.Expr, point: list[float]) -> None:
+        f = as_numpy(expr)
+        exact = sympy_gradient(expr, point)
+        scale = max(np.max(np.abs(exact)), 1e-2)
+        for i in range(3):
+            est = honest_estimate(numeric.partial_derivative, f, point, i)
+            assert abs(est.value - exact[i]) <= 10 * FIRST_RTOL * scale
+
+    def test_negative_index_counts_from_the_end(self) -> None:
+        assert numeric.partial_derivative(quadratic, [1.0, 2.0], -1) == pytest.approx(-5.0)
+
+    def test_second_order(self) -> None:
+        assert numeric.partial_derivative(quadratic, [1.0, 2.0], 1, order=2) == pytest.approx(
+            -4.0, rel=1e-10
+        )
+
+
+class TestDirectionalDerivative:
+    @pytest.mark.parametrize(
+        ("args", "error", "message"),
+        [
+            ((quadratic, [1.0, 2.0], [0.0, 0.0]), ValueError, "`v` must be a non-zero direction"),
+            ((quadratic, [1.0, 2.0], [1.0]), ValueError, "`v` must have the shape of `x`, (2,)"),
+            ((quadratic, [1.0, 2.0], [1.0, math.nan]), ValueError, "`v` must be finite"),
+            ((quadratic, [1.0, 2.0], "up"), TypeError, "`v` must be an array of real numbers"),
+            ((quadratic, [math.nan, 2.0], [1.0, 0.0]), ValueError, "`x` must be finite"),
+            ((3.0, [1.0, 2.0], [1.0, 0.0]), TypeError, "`f` must be callable; got 3.0."),
+        ],
+    )
+    def test_input_validation(self, args: tuple[Any, ...], error: type, message: str) -> None:
+        with pytest.raises(error, match=re.escape(message)):
+            numeric.directional_derivative(*args)
+
+    @pytest.mark.parametrize(("kwargs", "error", "message"), COMMON_OPTION_ERRORS)
+    def test_option_validation(self, kwargs: dict[str, Any], error: type, message: str) -> None:
+        with pytest.raises(error, match=re.escape(message)):
+            numeric.directional_derivative(quadratic, [1.0, 2.0], [1.0, 0.0], **kwargs)
+
+    @pytest.mark.parametrize("expr", FIELDS, ids=str)
+    @settings(deadline=None, max_examples=15)
+    @given(point=POINTS, v=st.lists(st.floats(-3, 3), min_size=3, max_size=3))
+    def test_is_gradient_dot_v(self, expr: sp.Expr, point: list[float], v: list[float]) -> None:
+        if max(abs(c) for c in v) < 1e-3:
+            v = [1.0, 0.0, 0.0]
+        exact = float(sympy_gradient(expr, point) @ np.array(v))
+        scale = max(float(np.abs(sympy_gradient(expr, point)) @ np.abs(v)), 1e-2)
+        est = honest_estimate(numeric.directional_derivative, as_numpy(expr), point, v)
+        assert abs(est.value - exact) <= 10 * FIRST_RTOL * scale
+
+    def test_direction_is_not_normalised(self) -> None:
+        one = numeric.directional_derivative(quadratic, [1.0, 2.0], [1.0, 1.0])
+        two = numeric.directional_derivative(quadratic, [1.0, 2.0], [2.0, 2.0])
+        assert two == pytest.approx(2 * one, rel=1e-13)
+
+
+class TestGradient:
+    @pytest.mark.parametrize(
+        ("args", "error", "message"),
+        [
+            ((quadratic, []), ValueError, "`x` must be a non-empty 1-D array; got shape (0,)."),
+            ((quadratic, [[1.0], [2.0]]), ValueError, "`x` must be a non-empty 1-D array"),
+            ((quadratic, [1.0, math.nan]), ValueError, "`x` must be finite; got [ 1. nan]."),
+            ((quadratic, "ab"), TypeError, "`x` must be an array of real numbers; got 'ab'."),
+            ((lambda v: v, [1.0, 2.0]), ValueError, "`f` must return a scalar; got an array"),
+            ((lambda v: None, [1.0, 2.0]), TypeError, "`f` must return real numbers; got None"),
+        ],
+    )
+    def test_input_validation(self, args: tuple[Any, ...], error: type, message: str) -> None:
+        with pytest.raises(error, match=re.escape(message)):
+            numeric.gradient(*args)
+
+    @pytest.mark.parametrize(("kwargs", "error", "message"), COMMON_OPTION_ERRORS)
+    def test_option_validation(self, kwargs: dict[str, Any], error: type, message: str) -> None:
+        with pytest.raises(error, match=re.escape(message)):
+            numeric.gradient(quadratic, [1.0, 2.0], **kwargs)
+
+    @pytest.mark.parametrize("expr", FIELDS, ids=str)
+    @settings(deadline=None, max_examples=20)
+    @given(point=POINTS)
+    def test_matches_sympy(self, expr: sp.Expr, point: list[float]) -> None:
+        exact = sympy_gradient(expr, point)
+        with no_warning():
+            est = numeric.gradient(as_numpy(expr), point, full_output=True)
+        assert est.value.shape == (3,)
+        assert np.max(np.abs(est.value - exact)) <= 10 * FIRST_RTOL * max(
+            np.max(np.abs(exact)), 1e-2
+        )
+
+    @pytest.mark.parametrize("n", [1, 10, 100])
+    def test_slides_functions_in_high_dimension(self, n: int) -> None:
+        rng = np.random.default_rng(7)
+        a, b, x = (rng.normal(size=n) for _ in range(3))
+        A = rng.normal(size=(n, n))
+        cases = [
+            (lambda v: b @ v, b),  # b^T a as a function of a
+            (lambda v: b @ A @ v, A.T @ b),
+            (lambda v: v @ v, 2 * a),
+            (lambda v: (v @ x + 0.5 - 1.0) ** 2, 2 * (a @ x + 0.5 - 1.0) * x),  # (w^T x + b - y)^2
+        ]
+        for f, exact in cases:
+            with no_warning():
+                g = numeric.gradient(f, a)
+            assert relative_error(g, exact) <= FIRST_RTOL
+
+    def test_variables_of_very_different_magnitudes(self) -> None:
+        def f(v: Any) -> float:
+            return float(np.log(v[0]) + v[1] ** 2 * 1e-12 + np.sin(v[2]))
+
+        x = np.array([1e-6, 1e6, 1.0])
+        exact = np.array([1e6, 2e-6, math.cos(1.0)])
+        with no_warning():
+            g = numeric.gradient(f, x)
+        assert np.all(np.abs(g - exact) <= 1e-10 * np.abs(exact))
+
+    def test_counts_evaluations_honestly(self) -> None:
+        f = Counted(quadratic)
+        est = numeric.gradient(f, [1.0, 2.0], full_output=True)
+        assert est.evaluations == f.points
+        assert est.evaluations <= 1 + 8 * 2 * 2
+
+    def test_batched_equals_one_by_one(self) -> None:
+        def f(v: Any) -> Any:
+            return np.sum(np.sin(v) * np.arange(1, 4), axis=-1)
+
+        one, batch = Counted(f), Counted(f, batched=True)
+        a = numeric.gradient(one, [0.1, 0.2, 0.3], full_output=True)
+        b = numeric.gradient(batch, [0.1, 0.2, 0.3], vectorized=True, full_output=True)
+        np.testing.assert_array_equal(a.value, b.value)
+        assert a.evaluations == b.evaluations == one.points == batch.points
+        assert batch.points > 1  # each call carried many points
+
+    def test_batched_output_shape_is_checked(self) -> None:
+        with pytest.raises(
+            ValueError, match=re.escape("must return shape (1,) for 1 point(s); got shape ()")
+        ):
+            numeric.gradient(lambda p: 0.0, [1.0, 2.0], vectorized=True)
+
+    def test_kink_in_one_coordinate_warns(self) -> None:
+        with pytest.warns(numeric.UnreliableDerivativeWarning):
+            est = numeric.gradient(lambda v: abs(v[0]) + v[1] ** 2, [0.0, 1.0], full_output=True)
+        assert not est.reliable
+        assert est.value[1] == pytest.approx(2.0, rel=1e-12)
+
+
+class TestJacobian:
+    @pytest.mark.parametrize(
+        ("args", "error", "message"),
+        [
+            ((lambda v: np.ones((2, 2)), [1.0, 2.0]), ValueError, "`f` must return a 1-D array"),
+            ((lambda v: np.array([v[0], np.nan]), [1.0]), ValueError, "`f` must return finite"),
+            ((lambda v: v[: int(v[0] > 1) + 1], [1.0, 2.0]), ValueError, "one length"),
+            ((1, [1.0]), TypeError, "`f` must be callable; got 1."),
+        ],
+    )
+    def test_input_validation(self, args: tuple[Any, ...], error: type, message: str) -> None:
+        with pytest.raises(error, match=re.escape(message)):
+            numeric.jacobian(*args)
+
+    @pytest.mark.parametrize(("kwargs", "error", "message"), COMMON_OPTION_ERRORS)
+    def test_option_validation(self, kwargs: dict[str, Any], error: type, message: str) -> None:
+        with pytest.raises(error, match=re.escape(message)):
+            numeric.jacobian(np.sin, [1.0, 2.0], **kwargs)
+
+    @settings(deadline=None, max_examples=25)
+    @given(point=POINTS)
+    def test_matches_sympy(self, point: list[float]) -> None:
+        exprs = FIELDS[:3]
+        exact = np.array([sympy_gradient(e, point) for e in exprs])
+        fs = [as_numpy(e) for e in exprs]
+        with no_warning():
+            J = numeric.jacobian(lambda v: np.array([f(v) for f in fs]), point)
+        assert J.shape == (3, 3)
+        assert np.all(np.abs(J - exact) <= 10 * FIRST_RTOL * np.maximum(np.abs(exact), 1e-1))
+
+    def test_batched_equals_one_by_one(self) -> None:
+        def f(v: Any) -> Any:
+            return np.stack([np.sin(v[..., 0]) * v[..., 1], np.exp(v[..., 0])], axis=-1)
+
+        a = numeric.jacobian(f, [0.5, 2.0], full_output=True)
+        b = numeric.jacobian(f, [0.5, 2.0], vectorized=True, full_output=True)
+        np.testing.assert_array_equal(a.value, b.value)
+        assert a.evaluations == b.evaluations
+
+
+class TestHessian:
+    @pytest.mark.parametrize(
+        ("args", "kwargs", "error", "message"),
+        [
+            ((quadratic, [1.0, 2.0]), {"method": "complex"}, ValueError, "first derivatives only"),
+            ((quadratic, [[1.0]]), {}, ValueError, "`x` must be a non-empty 1-D array"),
+            ((lambda v: v, [1.0, 2.0]), {}, ValueError, "`f` must return a scalar"),
+            ((quadratic, [1.0, 2.0]), {"step": -1.0}, ValueError, "`step` must be positive"),
+            ((quadratic, [1.0, 2.0]), {"vectorized": None}, TypeError, "`vectorized` must be"),
+        ],
+    )
+    def test_input_validation(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], error: type, message: str
+    ) -> None:
+        with pytest.raises(error, match=re.escape(message)):
+            numeric.hessian(*args, **kwargs)
+
+    @pytest.mark.parametrize("expr", FIELDS, ids=str)
+    @settings(deadline=None, max_examples=10)
+    @given(point=POINTS)
+    def test_matches_sympy(self, expr: sp.Expr, point: list[float]) -> None:
+        exact = sympy_hessian(expr, point)
+        with no_warning():
+            H = numeric.hessian(as_numpy(expr), point)
+        np.testing.assert_array_equal(H, H.T)
+        assert np.max(np.abs(H - exact)) <= SECOND_RTOL * max(np.max(np.abs(exact)), 1e-1)
+
+    def test_quadratic_form(self) -> None:
+        rng = np.random.default_rng(3)
+        A = rng.normal(size=(5, 5))
+        with no_warning():
+            H = numeric.hessian(lambda v: v @ A @ v, rng.normal(size=5))
+        assert relative_error(H, A + A.T) <= SECOND_RTOL
+
+    def test_counts_evaluations_honestly(self) -> None:
+        f = Counted(lambda v: float(np.exp(v[0]) * np.sin(v[1]) + v[2] ** 2))
+        est = numeric.hessian(f, [0.1, 0.2, 0.3], full_output=True)
+        assert est.evaluations == f.points
+        # 8 points per line: 3 axes and 3 pairs, plus f(x), before any refinement.
+        assert est.evaluations >= 1 + 8 * 6
+
+    def test_saddle_of_the_slides(self) -> None:
+        with no_warning():
+            H = numeric.hessian(lambda v: v[0] ** 2 - v[1] ** 2, [0.0, 0.0])
+        np.testing.assert_allclose(H, [[2.0, 0.0], [0.0, -2.0]], rtol=0, atol=1e-9)
+
+
+class TestEstimate:
+    def test_is_frozen_with_the_contract_fields(self) -> None:
+        est = numeric.derivative(math.sin, 0.5, full_output=True)
+        assert [f for f in est.__dataclass_fields__] == [
+            "value",
+            "error",
+            "evaluations",
+            "reliable",
+        ]
+        with pytest.raises(AttributeError):
+            est.value = 1.0  # type: ignore[misc]
+
+    def test_warning_is_a_runtime_warning(self) -> None:
+        assert issubclass(numeric.UnreliableDerivativeWarning, RuntimeWarning)
+
+
+class TestStencils:
+    @pytest.mark.parametrize(
+        ("offsets", "order", "expected"),
+        [
+            ((-1, 0, 1), 1, [-0.5, 0.0, 0.5]),
+            ((-1, 0, 1), 2, [1.0, -2.0, 1.0]),
+            ((0, 1), 1, [-1.0, 1.0]),
+            ((-3, -2, -1, 0, 1, 2, 3), 1, [-1 / 60, 3 / 20, -3 / 4, 0, 3 / 4, -3 / 20, 1 / 60]),
+        ],
+    )
+    def test_known_weights(self, offsets: tuple[int, ...], order: int, expected: list[float]):
+        np.testing.assert_allclose(weights(offsets, order), expected, rtol=1e-15, atol=1e-15)
+
+    def test_bad_offsets(self) -> None:
+        with pytest.raises(ValueError, match="must be distinct"):
+            weights((0, 0), 1)
