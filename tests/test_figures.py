@@ -9,12 +9,15 @@ import re
 import subprocess
 import sys
 from pathlib import Path, PurePosixPath
+from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
+from site_fixtures import BuiltSite
 
 from calcref import figures, plotting
 
@@ -110,7 +113,9 @@ class TestRenderedSvg:
     ) -> None:
         svg = rendered[figures.site_path(spec, theme)].decode()
         palette = plotting.LIGHT if theme == "light" else plotting.DARK
-        assert svg.startswith("<?xml")
+        assert svg.startswith('<?xml version="1.0" encoding="utf-8"')
+        root = ElementTree.fromstring(rendered[figures.site_path(spec, theme)])
+        assert root.tag == "{http://www.w3.org/2000/svg}svg"
         # Text is drawn as paths: it looks the same whatever fonts the reader has.
         assert "<text" not in svg
         assert "font-family" not in svg
@@ -288,3 +293,23 @@ class TestPagesEmbedFiguresFromTheRegistry:
                 assert index > 0 and variants[index - 1][1:] == (name, "light"), (
                     f"line {line}: {name}-dark.svg#only-dark must follow its light variant"
                 )
+
+
+def test_figures_load_as_images_in_a_browser(built_site: BuiltSite, browser: Any) -> None:
+    """Every figure on the pages that embed one decodes in Chromium (a bad SVG shows nothing)."""
+    pages = sorted({page.relative_to(DOCS).with_suffix("") for page, *_ in _embeds()})
+    context = browser.new_context()
+    tab = context.new_page()
+    broken: list[str] = []
+    checked = 0
+    for page in pages:
+        tab.goto(f"{built_site.url}{page.as_posix()}/", wait_until="networkidle")
+        images = tab.eval_on_selector_all(
+            'img[src*="figures/"]',
+            "images => images.map(image => [image.currentSrc, image.complete, image.naturalWidth])",
+        )
+        checked += len(images)
+        broken += [src for src, complete, width in images if not complete or width == 0]
+    context.close()
+    assert checked >= 2
+    assert broken == []

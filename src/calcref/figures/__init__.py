@@ -258,9 +258,11 @@ def minify_svg(svg: bytes) -> bytes:
     Numbers in attributes are rounded to 0.01 pt, path data loses its line breaks, comments
     and indentation go. Text (the title) is left alone.
     """
-    svg = re.sub(rb"<!--.*?-->", b"", svg, flags=re.DOTALL)
-    svg = _ATTRIBUTE.sub(_minify_attribute, svg)
-    return re.sub(rb">\s+<", b"><", svg)
+    # The XML declaration's version="1.0" is not a coordinate: leave the prolog alone.
+    prolog, end, body = svg.partition(b"?>")
+    body = re.sub(rb"<!--.*?-->", b"", body, flags=re.DOTALL)
+    body = _ATTRIBUTE.sub(_minify_attribute, body)
+    return prolog + end + re.sub(rb">\s+<", b"><", body)
 
 
 def _source_digest() -> bytes:
