@@ -248,6 +248,7 @@ def test_first_view_renders_cleanly_in_light_within_the_weight_budget(
     errors = watch_errors(tab, built_site.url)
     responses = record_responses(tab)
     tab.goto(url, wait_until="networkidle")
+    wait_for_math(tab)
     report = tab.evaluate(PAGE_REPORT)
     weight = weigh(url, responses)
     context.close()
@@ -272,9 +273,15 @@ def test_renders_cleanly_in_dark(
     tab, errors = dark_tab
     errors.clear()
     tab.goto(built_site.url + page_of(name), wait_until="networkidle")
+    wait_for_math(tab)
     report = tab.evaluate(PAGE_REPORT)
     assert errors == []
     assert_renders_cleanly(report, scheme="slate")
+
+
+def wait_for_math(tab: Any) -> None:
+    # The network goes idle before a CPU-starved page has run its scripts: wait for KaTeX.
+    tab.wait_for_function("document.querySelector('.jupyter-wrapper .katex') !== null")
 
 
 def assert_renders_cleanly(report: dict[str, Any], scheme: str) -> None:
@@ -299,7 +306,7 @@ def test_math_renders_after_instant_navigation_without_error(
     for name in NAMES:
         tab.locator(f'a[href$="notebooks/{name}/"]').first.click()
         tab.wait_for_url(f"**/notebooks/{name}/")
-        tab.wait_for_function("document.querySelector('.jupyter-wrapper .katex') !== null")
+        wait_for_math(tab)
         reports.append(tab.evaluate(PAGE_REPORT))
     loads = tab.evaluate("performance.getEntriesByType('navigation').length")
     context.close()
