@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from calcref import checking, symbolic
+from calcref import checking, numeric, symbolic
 
 Fn = Callable[[np.ndarray], Any]
 
@@ -175,6 +175,29 @@ class TestCheckGradient:
         report = checking.check_gradient(f, [2.0], [1.0])
         assert report.ok
         assert report.method == "central differences"
+
+    def test_unreliable_estimate_asks_one_sided_differences_before_failing(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # A central stencil that straddles a kink can be wrong while its error bound is too
+        # small. Simulate that: the one-sided difference on the claim's side must rescue the
+        # right claim, and a wrong claim must still fail.
+        def fake_gradient(f: Any, x: Any, /, *, method: str, full_output: bool) -> Any:
+            values = {
+                "complex": ([9.0, 9.0], [np.inf, np.inf], False),
+                "central": ([0.5, 4.0], [0.01, 1e-12], False),
+                "forward": ([1.0, 4.0], [1e-9, 1e-9], True),
+                "backward": ([0.0, 4.0], [1e-9, 1e-9], True),
+            }[method]
+            return numeric.Estimate(np.array(values[0]), np.array(values[1]), 4, values[2])
+
+        monkeypatch.setattr(numeric, "gradient", fake_gradient)
+        right = checking.check_gradient(lambda p: p @ p, [1.0, 4.0], [1.0, 2.0])
+        assert right.ok
+        assert right.numerical.tolist() == [1.0, 4.0]
+        assert "entries [(0,)] agree with a forward difference instead" in right.notes
+        wrong = checking.check_gradient(lambda p: p @ p, [1.001, 4.0], [1.0, 2.0])
+        assert wrong.failures == ((0,),)
 
     @pytest.mark.parametrize(
         "claim",
