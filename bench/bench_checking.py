@@ -434,5 +434,105 @@ def report(
             print("  " + line)
 
 
+# --- Hessians (calcref against numdifftools; SciPy has no Hessian checker) ------------------
+
+
+def hessian_problems(rng: np.random.Generator) -> list[tuple[str, Fn, Vector, Fn, dict[str, Fn]]]:
+    n = int(rng.integers(2, 5))
+    A = rng.uniform(-2, 2, (n, n))
+    xs, b = rng.uniform(-2, 2, n), rng.uniform(-1, 1)
+
+    def logistic_hessian(w: Vector) -> Any:
+        s = sigmoid(w @ xs + b)
+        return s * (1 - s) * (1 - 2 * s) * np.outer(xs, xs)
+
+    def rosen_hessian(p: Vector) -> Any:
+        return np.array([[1200 * p[0] ** 2 - 400 * p[1] + 2, -400 * p[0]], [-400 * p[0], 200.0]])
+
+    def one_entry(h: Fn, i: int, j: int) -> Fn:
+        def wrong(p: Vector) -> Any:
+            m = np.array(h(p), dtype=float)
+            m[i, j] *= 1 + 1e-3
+            return m
+
+        return wrong
+
+    i, j = (int(k) for k in rng.integers(n, size=2))
+    return [
+        (
+            "a^T A a",
+            lambda a: a @ A @ a,
+            rng.uniform(-2, 2, n),
+            lambda a: A + A.T,
+            {
+                "2A for A + A^T": lambda a: 2 * A,
+                "1e-3 in one entry": one_entry(lambda a: A + A.T, i, j),
+            },
+        ),
+        (
+            "sigma(w^T x + b)",
+            lambda w: sigmoid(w @ xs + b),
+            rng.uniform(-1, 1, n),
+            logistic_hessian,
+            {
+                "missing (1 - 2 sigma)": lambda w: (
+                    logistic_hessian(w) / (1 - 2 * sigmoid(w @ xs + b))
+                ),
+                "1e-3 in one entry": one_entry(logistic_hessian, i, j),
+            },
+        ),
+        (
+            "1e-9 a^T A a (badly scaled)",
+            lambda a: 1e-9 * (a @ A @ a),
+            rng.uniform(-2, 2, n),
+            lambda a: 1e-9 * (A + A.T),
+            {
+                "2A for A + A^T": lambda a: 2e-9 * A,
+                "1e-3 in one entry": one_entry(lambda a: 1e-9 * (A + A.T), i, j),
+            },
+        ),
+        (
+            "Rosenbrock (n = 2)",
+            lambda p: 100 * (p[1] - p[0] ** 2) ** 2 + (1 - p[0]) ** 2,
+            rng.uniform(-1.5, 1.5, 2),
+            rosen_hessian,
+            {
+                "1e-3 in one entry": one_entry(rosen_hessian, 0, 0),
+                "sign of the mixed term": lambda p: rosen_hessian(p) * [[1, -1], [-1, 1]],
+            },
+        ),
+    ]
+
+
+def run_hessians(trials: int) -> None:
+    rng = np.random.default_rng(7)
+    tallies = {name: [0, 0, 0, 0] for name in ("calcref", "numdifftools+allclose")}
+    for _ in range(trials):
+        for _family, f, x, hess, wrong in hessian_problems(rng):
+            for claim, correct in [(hess, True), *((w, False) for w in wrong.values())]:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    verdicts = {
+                        "calcref": checking.check_hessian(f, claim, x).ok,
+                        "numdifftools+allclose": bool(
+                            np.allclose(claim(x), nd.Hessian(lambda p, f=f: float(f(p)))(x))
+                        ),
+                    }
+                for name, ok in verdicts.items():
+                    if correct:
+                        tallies[name][2] += not ok
+                        tallies[name][3] += 1
+                    else:
+                        tallies[name][0] += not ok
+                        tallies[name][1] += 1
+    print("\nHessians (a^T A a, 1e-9 a^T A a, logistic unit, Rosenbrock: wrong factor,")
+    print("sign or term, and 1e-3 in one entry)")
+    print(f"{'checker':<24}{'detection':>20}{'false alarms':>20}")
+    for name, (caught, wrong, alarms, right) in tallies.items():
+        print(f"{name:<24}{f'{caught}/{wrong}':>20}{f'{alarms}/{right}':>20}")
+
+
 if __name__ == "__main__":
-    run(int(sys.argv[1]) if len(sys.argv) > 1 else 20)
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    run(count)
+    run_hessians(count)

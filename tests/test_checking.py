@@ -429,6 +429,20 @@ class TestCheckSymbolic:
         assert report.equal == (True, True, True, False)
         assert not report.ok
 
+    def test_repr_names_each_entry_and_the_failing_points(self) -> None:
+        report = checking.check_symbolic(x**3, [x], 5 * x, order=2)
+        lines = repr(report).splitlines()
+        assert lines[0] == "symbolic second derivative check w.r.t. [x]: FAIL"
+        assert lines[1] == "  d2/dxdx: claimed 5*x"
+        assert lines[2].split() == ["sympy", "6*x", "->", "DIFFERENT"]
+        assert lines[3] == "  numerical spot checks: 0 of 3 random points pass"
+        x0 = report.values[0]["x"]
+        assert lines[4] == (
+            f"    fails at x={x0:.4g}: claimed {5 * x0:.6g}, "
+            f"numerical {report.spot_checks[0].numerical[0, 0]:.6g}"
+        )
+        assert report.spot_checks[0].numerical[0, 0] == pytest.approx(6 * x0, rel=1e-6)
+
     def test_points_outside_the_domain_are_skipped(self) -> None:
         report = checking.check_symbolic(sp.log(x) * y, [x, y], [y / x, sp.log(x)], points=4)
         assert report.ok, report

@@ -28,6 +28,9 @@ PAGES = [
     "notation/",
     "errata/",
     "references/",
+    "checking/how-claims-are-checked/",
+    "api/symbolic/",
+    "api/checking/",
 ]
 
 

@@ -586,7 +586,7 @@ class SymbolicCheck:
         verdict = "PASS" if self.ok else "FAIL"
         lines = [f"symbolic {what} check w.r.t. {list(self.symbols)}: {verdict}"]
         for k, index in enumerate(np.ndindex(self.claimed.shape)):
-            if self.claimed.shape[1] == 1:
+            if self.order == 1:
                 label = f"d/d{self.symbols[index[0]]}"
             else:
                 label = f"d2/d{self.symbols[index[0]]}d{self.symbols[index[1]]}"
@@ -737,7 +737,12 @@ def _spot_checks(
         sample = {s: _random_value(s, rng) for s in [*variables, *parameters]}
         fixed = {s: sample[s] for s in parameters}
         f = symbolic.to_numeric(expr.subs(fixed), variables)
-        claim_at = symbolic.to_numeric(claim.subs(fixed), variables)
+        claim_numeric = symbolic.to_numeric(claim.subs(fixed), variables)
+
+        # to_numeric flattens a column, so a 1x1 Hessian would come back with shape (1,).
+        def claim_at(p: FloatArray, g: Callable[..., Any] = claim_numeric) -> Any:
+            return np.reshape(g(p), claim.shape if order == 2 else (len(variables),))
+
         x = np.array([sample[s] for s in variables])
         with np.errstate(all="ignore"):
             usable = np.isfinite(f(x)) and np.all(np.isfinite(claim_at(x)))
