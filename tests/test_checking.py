@@ -348,7 +348,7 @@ class TestCheckDirectional:
         ("direction", "message"),
         [
             ([1.0, 0.0], "`direction` must have the shape of `x`, (3,); got shape (2,)."),
-            ([0.0, 0.0, 0.0], "`direction` must be a non-zero vector; got [0.0, 0.0, 0.0]."),
+            ([0.0, 0.0, 0.0], "`direction` must be a non-zero direction; got [0. 0. 0.]."),
         ],
     )
     def test_input_validation(self, direction: Any, message: str) -> None:

@@ -1,6 +1,6 @@
 """calcref: the calculus behind machine learning, derived and checked by code."""
 
-from calcref import numeric, symbolic
+from calcref import checking, numeric, symbolic
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "numeric", "symbolic"]
+__all__ = ["__version__", "checking", "numeric", "symbolic"]

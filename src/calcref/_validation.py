@@ -259,30 +259,3 @@ def check_claim_options(method: object, rtol: object) -> None:
         raise ValueError(f"`method` must be one of 'auto', 'complex', 'central'; got {method!r}.")
     if isinstance(rtol, bool) or not isinstance(rtol, int | float) or not 0 < rtol < 1:
         raise ValueError(f"`rtol` must be a number between 0 and 1; got {_short(rtol)}.")
-
-
-def as_claim_point(x: object, name: str = "x") -> Any:
-    """Return `x` as a finite, non-empty 1-D float64 array (a copy)."""
-    if isinstance(x, str | bytes) or x is None:
-        raise TypeError(f"`{name}` must be an array of real numbers; got {_short(x)}.")
-    try:
-        array = np.array(x, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"`{name}` must be an array of real numbers; got {_short(x)}.") from error
-    if array.ndim != 1 or array.size == 0:
-        raise ValueError(f"`{name}` must be a non-empty 1-D array; got shape {array.shape}.")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"`{name}` must be finite; got {array.tolist()}.")
-    return array
-
-
-def as_claim_direction(direction: object, size: int, name: str = "direction") -> Any:
-    """Return `direction` as a finite, non-zero float64 array of shape ``(size,)``."""
-    array = as_claim_point(direction, name)
-    if array.shape != (size,):
-        raise ValueError(
-            f"`{name}` must have the shape of `x`, ({size},); got shape {array.shape}."
-        )
-    if not np.any(array):
-        raise ValueError(f"`{name}` must be a non-zero vector; got {array.tolist()}.")
-    return array

@@ -214,7 +214,7 @@ def check_gradient(
     (False, ((1,),))
     """
     v.check_claim_options(method, rtol)
-    point = v.as_claim_point(x)
+    point = v.as_vector_point(x)
     _value_of(f, point)
     claimed = _claimed_array(grad, point, (point.size,), "grad")
     return _judge(
@@ -276,8 +276,8 @@ def check_directional(
     (True, 3.2)
     """
     v.check_claim_options(method, rtol)
-    point = v.as_claim_point(x)
-    along = v.as_claim_direction(direction, point.size)
+    point = v.as_vector_point(x)
+    along = v.as_direction(direction, point.size, "direction")
     _value_of(f, point)
     gradient_claim = _claimed_array(grad, point, (point.size,), "grad")
     claimed = np.asarray(gradient_claim @ along, dtype=np.float64)
@@ -334,7 +334,7 @@ def check_hessian(
     ((1, 1),)
     """
     v.check_claim_options("central", rtol)
-    point = v.as_claim_point(x)
+    point = v.as_vector_point(x)
     _value_of(f, point)
     claimed = _claimed_array(hess, point, (point.size, point.size), "hess")
     return _judge(
