@@ -14,11 +14,11 @@ transposed. With this convention, for vectors $a, b, w, x \in \mathbb{R}^n$ and 
 $A \in \mathbb{R}^{n \times n}$:
 
 $$
-\nabla_a (b^T a) = b, \quad \nabla_a (b^T A a) = A^T b, \quad \nabla_a \|a\|^2 = 2a,
-$$
-$$
+\begin{gathered}
+\nabla_a (b^T a) = b, \quad \nabla_a (b^T A a) = A^T b, \quad \nabla_a \|a\|^2 = 2a, \\
 \nabla_w (w^T x + b - y)^2 = 2 (w^T x + b - y)\, x, \quad
 \nabla_w\, \sigma(w^T x + b) = \sigma (1 - \sigma)\, x.
+\end{gathered}
 $$
 
 Which variables are legal
