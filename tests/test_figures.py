@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
+import numpy as np
 import pytest
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
@@ -155,6 +156,48 @@ class TestRenderedSvg:
         written = {path.name: path.read_bytes() for path in (tmp_path / "out").iterdir()}
         assert written == {PurePosixPath(site).name: svg for site, svg in rendered.items()}
         assert f"{len(rendered)} files" in result.stderr
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", text)]
+
+
+@pytest.fixture(scope="module")
+def raw_and_minified() -> tuple[str, str]:
+    import io
+
+    import matplotlib as mpl
+
+    fig = plotting.plot_partial_slices(theme="dark")  # 2D, 3D and mathtext
+    buffer = io.BytesIO()
+    with mpl.rc_context(plotting.DARK.rc()):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    raw = buffer.getvalue()
+    return raw.decode(), figures.minify_svg(raw).decode()
+
+
+class TestMinify:
+    def test_only_coordinates_change_and_by_less_than_a_hundredth_of_a_point(
+        self, raw_and_minified: tuple[str, str]
+    ) -> None:
+        raw, minified = raw_and_minified
+        attribute = re.compile(r' ([\w:-]+)="([^"]*)"')
+        before = attribute.findall(re.sub(r"<!--.*?-->", "", raw, flags=re.S))
+        after = attribute.findall(minified)
+        assert [name for name, _ in before] == [name for name, _ in after]
+        for (name, old), (_, new) in zip(before, after, strict=True):
+            if name in ("d", "x", "y"):
+                assert np.allclose(_numbers(old), _numbers(new), rtol=0, atol=0.005001)
+            else:
+                assert old == new, name
+
+    def test_xml_declaration_is_kept(self, raw_and_minified: tuple[str, str]) -> None:
+        raw, minified = raw_and_minified
+        assert minified.split("?>")[0] == raw.split("?>")[0]
+
+    def test_saves_at_least_a_fifth(self, raw_and_minified: tuple[str, str]) -> None:
+        raw, minified = raw_and_minified
+        assert len(minified) < 0.8 * len(raw)
 
 
 class TestCache:

@@ -19,7 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.quiver import Quiver
 from matplotlib.text import Text
 
-from calcref import figures, plotting
+from calcref import figures, numeric, plotting
 
 EPS = float(np.finfo(float).eps)
 BUILDERS = [getattr(plotting, spec.builder) for spec in figures.REGISTRY]
@@ -134,24 +134,47 @@ class TestDifferenceError:
 
 
 class TestTangentPlane:
-    def test_gradient_of_the_bowl(self) -> None:
+    def test_gradient_of_the_dome(self) -> None:
         data = plotting.tangent_plane_data()
-        np.testing.assert_allclose(data.gradient, 2 * data.point, atol=1e-7)
-        assert data.value == pytest.approx(1.25)
+        np.testing.assert_allclose(data.gradient, -2 * data.point, atol=1e-9)
+        assert data.value == pytest.approx(2.75)
 
-    def test_plane_touches_the_bowl_from_below(self) -> None:
-        # x**2 + y**2 - plane = |q - p|**2 for the tangent plane at p.
+    def test_plane_touches_the_dome_from_above(self) -> None:
+        # plane - (4 - x**2 - y**2) = |q - p|**2 for the tangent plane at p.
         data = plotting.tangent_plane_data()
         q = np.stack([data.plane_x, data.plane_y], axis=-1)
-        bowl = data.plane_x**2 + data.plane_y**2
+        dome = 4 - data.plane_x**2 - data.plane_y**2
         np.testing.assert_allclose(
-            bowl - data.plane_z, np.sum((q - data.point) ** 2, axis=-1), atol=1e-6
+            data.plane_z - dome, np.sum((q - data.point) ** 2, axis=-1), atol=1e-8
         )
 
-    def test_draws_a_3d_surface(self) -> None:
+    def test_camera_is_on_the_planes_side_away_from_the_bowl(self) -> None:
+        # The plane is drawn over the dome; that is right only from this side.
+        data = plotting.tangent_plane_data()
+        elevation, azimuth = np.radians(plotting.TANGENT_PLANE_VIEW)
+        camera = np.array(
+            [
+                np.cos(elevation) * np.cos(azimuth),
+                np.cos(elevation) * np.sin(azimuth),
+                np.sin(elevation),
+            ]
+        )
+        toward_dome = np.array([data.gradient[0], data.gradient[1], -1.0])
+        assert camera @ toward_dome < 0
         fig = plotting.plot_tangent_plane()
-        assert fig.axes[0].name == "3d"
-        assert any(c.get_gid() == "plane" for c in fig.axes[0].collections)
+        assert fig.axes[0].elev == pytest.approx(np.degrees(elevation))
+        assert fig.axes[0].azim == pytest.approx(np.degrees(azimuth))
+
+    def test_draws_bowl_plane_and_point(self) -> None:
+        data = plotting.tangent_plane_data()
+        fig = plotting.plot_tangent_plane()
+        fig.draw_without_rendering()
+        gids = {c.get_gid(): c for c in fig.axes[0].collections}
+        assert len(gids["surfaces"].get_paths()) == (data.x.shape[0] - 1) * (data.x.shape[1] - 1)
+        assert len(gids["plane"].get_paths()) == 1
+        assert gids["plane"].get_zorder() > gids["surfaces"].get_zorder()
+        x, y, z = (float(v[0]) for v in line(fig, "point").get_data_3d())
+        assert (x, y, z) == pytest.approx((*data.point, data.value))
 
 
 class TestDirectionalSlice:
@@ -223,6 +246,11 @@ class TestGradientContours:
 
 
 class TestDirectionalCosine:
+    def test_peak_is_along_calcrefs_gradient(self) -> None:
+        data = plotting.directional_cosine_data()
+        grad = numeric.gradient(lambda p: p[0] ** 2 + p[1] ** 2, [1.0, 0.5])
+        assert data.gradient_angle == pytest.approx(math.degrees(math.atan2(grad[1], grad[0])))
+
     def test_values_are_a_cosine_of_amplitude_the_gradient_norm(self) -> None:
         data = plotting.directional_cosine_data()
         phi = math.atan2(1.0, 2.0)
@@ -266,6 +294,12 @@ class TestCupAndCap:
 
 
 class TestSaddleHessian:
+    def test_eigen_directions_are_those_of_calcrefs_hessian(self) -> None:
+        data = plotting.saddle_hessian_data()
+        values, vectors = np.linalg.eigh(numeric.hessian(lambda p: p[0] ** 2 - p[1] ** 2, [0, 0]))
+        np.testing.assert_allclose(data.eigenvalues, values)
+        np.testing.assert_allclose(np.abs(vectors.T @ data.eigenvectors), np.eye(2), atol=1e-9)
+
     def test_hessian_and_its_eigen_directions(self) -> None:
         data = plotting.saddle_hessian_data()
         np.testing.assert_allclose(data.hessian, [[2.0, 0.0], [0.0, -2.0]], atol=1e-5)

@@ -26,7 +26,7 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import matplotlib as mpl
 import numpy as np
@@ -36,6 +36,8 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
 from mpl_toolkits.mplot3d import Axes3D
 from numpy.typing import NDArray
+
+from calcref import numeric
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -256,42 +258,20 @@ ScalarFn = Callable[[float], float]
 FieldFn = Callable[[FloatArray], float]
 
 
-def _derivative(f: ScalarFn, x: float, order: int = 1) -> float:
-    # Central differences at the step that balances truncation and round-off for each order.
-    if order == 1:
-        h = 6e-6 * max(1.0, abs(x))
-        return (f(x + h) - f(x - h)) / (2 * h)
-    h = 1e-4 * max(1.0, abs(x))
-    return (f(x + h) - 2 * f(x) + f(x - h)) / h**2
+def _derivative(f: ScalarFn, x: float, order: Literal[1, 2] = 1) -> float:
+    return float(numeric.derivative(f, x, order=order))
 
 
 def _gradient(f: FieldFn, x: FloatArray) -> FloatArray:
-    point = np.asarray(x, dtype=np.float64)
-    basis = np.eye(point.size)
-    return np.array([_directional(f, point, e) for e in basis], dtype=np.float64)
+    return np.asarray(numeric.gradient(f, x), dtype=np.float64)
 
 
 def _directional(f: FieldFn, x: FloatArray, v: FloatArray) -> float:
-    point = np.asarray(x, dtype=np.float64)
-    direction = np.asarray(v, dtype=np.float64)
-    return _derivative(lambda t: f(point + t * direction), 0.0)
+    return float(numeric.directional_derivative(f, x, v))
 
 
 def _hessian(f: FieldFn, x: FloatArray) -> FloatArray:
-    point = np.asarray(x, dtype=np.float64)
-    n = point.size
-    h = 1e-4
-    basis = np.eye(n) * h
-    hess = np.empty((n, n))
-    for i in range(n):
-        for j in range(n):
-            hess[i, j] = (
-                f(point + basis[i] + basis[j])
-                - f(point + basis[i] - basis[j])
-                - f(point - basis[i] + basis[j])
-                + f(point - basis[i] - basis[j])
-            ) / (4 * h * h)
-    return (hess + hess.T) / 2
+    return np.asarray(numeric.hessian(f, x), dtype=np.float64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -309,6 +289,10 @@ def _bowl(p: FloatArray) -> float:
 
 def _bowl_grid(x: FloatArray, y: FloatArray) -> FloatArray:
     return np.asarray(x**2 + y**2, dtype=np.float64)
+
+
+def _dome(p: FloatArray) -> float:
+    return float(4 - p[0] ** 2 - p[1] ** 2)
 
 
 def _ellipses(p: FloatArray) -> float:
@@ -676,34 +660,104 @@ def plot_difference_error(*, theme: Theme | str = LIGHT, ax: Axes | None = None)
 # 3D helpers
 # --------------------------------------------------------------------------------------------
 
-SURFACE_GRID = 25  # samples per side: smooth enough shaded, small enough as SVG
+# Every 3D figure draws its surfaces as one collection of small polygons, so Matplotlib sorts
+# them by depth together: with one collection per surface, a plane and a bowl are painted
+# whole, one over the other, whatever is really in front.
+
+#: Samples of the disc-shaped surfaces: radially and around. Smooth when shaded, and small
+#: enough as SVG (each polygon is one path).
+DISC_RINGS, DISC_SPOKES = 12, 40
+
+#: Direction the light comes from (upper left, in front), for flat shading of polygons.
+_LIGHT_DIRECTION = np.array([-0.5, -0.6, 1.0]) / np.linalg.norm([-0.5, -0.6, 1.0])
 
 
-def _style_3d(axes: Axes3D, palette: Theme) -> None:
-    for axis in (axes.xaxis, axes.yaxis, axes.zaxis):
-        axis.line.set_color(palette.muted)
-    axes.tick_params(colors=palette.muted, labelcolor=palette.foreground, pad=0)
-    axes.set_xlabel("$x$", labelpad=-4)
-    axes.set_ylabel("$y$", labelpad=-4)
-    axes.set_zlabel("$z$", labelpad=-6)
-
-
-def _surface(
-    axes: Axes3D, x: FloatArray, y: FloatArray, z: FloatArray, color: str, alpha: float = 0.85
-) -> None:
-    axes.plot_surface(
-        x,
-        y,
-        z,
-        color=color,
-        alpha=alpha,
-        linewidth=0,
-        antialiased=False,
-        shade=True,
-        rcount=SURFACE_GRID,
-        ccount=SURFACE_GRID,
-        gid="surface",
+def _disc_mesh(radius: float, center: tuple[float, float] = (0.0, 0.0)) -> tuple[FloatArray, ...]:
+    """Sample a disc on a polar grid: a surface over a disc has no corners leaving the box."""
+    r, theta = np.meshgrid(
+        np.linspace(0.0, radius, DISC_RINGS), np.linspace(0.0, 2 * np.pi, DISC_SPOKES + 1)
     )
+    return center[0] + r * np.cos(theta), center[1] + r * np.sin(theta)
+
+
+def _quads(x: FloatArray, y: FloatArray, z: FloatArray) -> FloatArray:
+    """Cells of a grid surface as quadrilaterals, shape ``(cells, 4, 3)``."""
+    corners = [
+        (slice(None, -1), slice(None, -1)),
+        (slice(None, -1), slice(1, None)),
+        (slice(1, None), slice(1, None)),
+        (slice(1, None), slice(None, -1)),
+    ]
+    return np.stack([np.stack([x[c], y[c], z[c]], axis=-1).reshape(-1, 3) for c in corners], axis=1)
+
+
+def _shaded(quads: FloatArray, color: str, alpha: float) -> FloatArray:
+    """RGBA per quad: the colour darkened by how far the quad turns away from the light."""
+    from matplotlib.colors import to_rgb
+
+    normals = np.cross(quads[:, 2] - quads[:, 0], quads[:, 3] - quads[:, 1])
+    lengths = np.linalg.norm(normals, axis=1, keepdims=True)
+    normals = np.divide(normals, lengths, out=np.zeros_like(normals), where=lengths > 0)
+    brightness = 0.62 + 0.38 * np.abs(normals @ _LIGHT_DIRECTION)
+    rgb = np.clip(np.outer(brightness, to_rgb(color)), 0.0, 1.0)
+    return np.column_stack([rgb, np.full(len(quads), alpha)])
+
+
+@dataclass(frozen=True, slots=True)
+class _Surface:
+    quads: FloatArray
+    color: str
+    alpha: float
+
+
+def _draw_surfaces(
+    axes: Axes3D, surfaces: list[_Surface], *, gid: str = "surfaces", zorder: float = 1
+) -> None:
+    from mpl_toolkits.mplot3d.art3d import Poly3DCollection
+
+    faces = np.concatenate([s.quads for s in surfaces])
+    colors = np.concatenate([_shaded(s.quads, s.color, s.alpha) for s in surfaces])
+    # Opaque cells get a hairline in their own colour to hide anti-aliasing seams; translucent
+    # ones none, or the overlaps would draw a grid.
+    widths = np.concatenate([np.full(len(s.quads), 0.4 if s.alpha == 1 else 0.0) for s in surfaces])
+    collection = Poly3DCollection(
+        faces, facecolors=colors, edgecolors=colors, linewidths=widths, zorder=zorder
+    )
+    collection.set_gid(gid)
+    axes.add_collection3d(collection, autolim=False)
+
+
+def _axes_3d(
+    axes: Axes3D,
+    palette: Theme,
+    limits: tuple[tuple[float, float], ...],
+    ticks: tuple[list[float], ...],
+    *,
+    zoom: float = 1.0,
+    z_label: bool = True,
+) -> None:
+    """Limits, few ticks and labels of a 3D axes, in the theme's colours."""
+    axes.computed_zorder = False  # artists drawn in zorder: curves and points over surfaces
+    for setter, (low, high) in zip(
+        (axes.set_xlim, axes.set_ylim, axes.set_zlim), limits, strict=True
+    ):
+        setter(low, high)
+    for axis, axis_ticks in zip((axes.xaxis, axes.yaxis, axes.zaxis), ticks, strict=True):
+        axis.line.set_color(palette.muted)
+        axis.set_ticks(axis_ticks, labels=[_number(t) for t in axis_ticks])
+        axis.set_pane_color((0.0, 0.0, 0.0, 0.0))
+    axes.tick_params(colors=palette.muted, labelcolor=palette.foreground, pad=0)
+    axes.set_xlabel("$x$", labelpad=0)
+    axes.set_ylabel("$y$", labelpad=0)
+    # Beside another panel a rotated z reads as an N in that panel's label: leave it out there.
+    if z_label:
+        axes.set_zlabel("$z$", labelpad=-2)
+    # Constrained layout ignores the 3D box's labels: zoom in only where there is room.
+    axes.set_box_aspect(None, zoom=zoom)
+
+
+def _point_3d(axes: Axes3D, point: FloatArray, z: float, color: str) -> None:
+    axes.plot([point[0]], [point[1]], [z], "o", color=color, ms=6, zorder=5, gid="point")
 
 
 # --------------------------------------------------------------------------------------------
@@ -713,7 +767,7 @@ def _surface(
 
 @dataclass(frozen=True, slots=True)
 class TangentPlaneData:
-    """The bowl ``f(x, y) = x**2 + y**2`` and its tangent plane at ``(1, 0.5)``.
+    """The dome ``f(x, y) = 4 - x**2 - y**2`` and its tangent plane at ``(1, 0.5)``.
 
     Attributes
     ----------
@@ -722,10 +776,11 @@ class TangentPlaneData:
         ``f(point)``.
     gradient : ndarray, shape (2,)
         ``grad f(point)`` from :mod:`calcref.numeric`: the slopes of the plane.
-    x, y, z : ndarray, shape (m, m)
-        The surface.
-    plane_x, plane_y, plane_z : ndarray, shape (k, k)
-        The tangent plane ``z = f(p) + grad f(p) . ((x, y) - p)`` near the point.
+    x, y, z : ndarray, shape (m, k)
+        The surface, over a disc of radius 2.
+    plane_x, plane_y, plane_z : ndarray, shape (2, 2)
+        Corners of the tangent plane ``z = f(p) + grad f(p) . ((x, y) - p)`` on a square
+        around ``p``.
     """
 
     point: FloatArray
@@ -747,16 +802,22 @@ def tangent_plane_data() -> TangentPlaneData:
     TangentPlaneData
     """
     point = _array([1.0, 0.5])
-    value = _bowl(point)
-    grad = _gradient(_bowl, point)
-    x, y = np.meshgrid(np.linspace(-2, 2, SURFACE_GRID), np.linspace(-2, 2, SURFACE_GRID))
-    px, py = np.meshgrid(np.linspace(0.0, 2.0, 2), np.linspace(-0.5, 1.5, 2))
+    value = _dome(point)
+    grad = _gradient(_dome, point)
+    x, y = _disc_mesh(2.0)
+    corners = np.array([-0.8, 0.8])
+    px, py = np.meshgrid(point[0] + corners, point[1] + corners)
     pz = value + grad[0] * (px - point[0]) + grad[1] * (py - point[1])
-    return TangentPlaneData(point, value, grad, x, y, _bowl_grid(x, y), px, py, pz)
+    return TangentPlaneData(point, value, grad, x, y, 4 - _bowl_grid(x, y), px, py, pz)
+
+
+#: Camera (elevation, azimuth) in degrees. It must stay on the side of the tangent plane away
+#: from the dome (tested): from there the plane hides the dome, never the other way round.
+TANGENT_PLANE_VIEW = (22.0, -35.0)
 
 
 def plot_tangent_plane(*, theme: Theme | str = LIGHT, ax: Axes | None = None) -> Figure:
-    """Draw the bowl ``x**2 + y**2`` with its tangent plane at ``(1, 0.5)``.
+    """Draw the dome ``4 - x**2 - y**2`` with its tangent plane at ``(1, 0.5)``.
 
     Parameters
     ----------
@@ -766,33 +827,28 @@ def plot_tangent_plane(*, theme: Theme | str = LIGHT, ax: Axes | None = None) ->
     Returns
     -------
     matplotlib.figure.Figure
-        The plane is the collection with gid ``plane``.
+        The dome is the collection ``surfaces``, the plane ``plane``, the point ``point``.
     """
     palette = _theme(theme)
     data = tangent_plane_data()
     with _style(palette):
-        axes = _axes(ax, (5.0, 4.2), three_d=True)
+        axes = _axes(ax, (5.0, 4.0), three_d=True)
         assert isinstance(axes, Axes3D)
-        _surface(axes, data.x, data.y, data.z, palette.surface, alpha=0.7)
-        axes.plot_surface(
-            data.plane_x,
-            data.plane_y,
-            data.plane_z,
-            color=palette.accent,
-            alpha=0.55,
-            linewidth=0,
-            shade=False,
+        _draw_surfaces(axes, [_Surface(_quads(data.x, data.y, data.z), palette.surface, 1.0)])
+        # The dome lies below its tangent plane and the camera above it, so the plane is in
+        # front of the dome wherever they overlap: drawn after it, it is right.
+        _draw_surfaces(
+            axes,
+            [_Surface(_quads(data.plane_x, data.plane_y, data.plane_z), palette.accent, 0.75)],
             gid="plane",
+            zorder=2,
         )
-        axes.scatter(*data.point, data.value, color=palette.foreground, s=30, depthshade=False)
-        axes.view_init(elev=24, azim=-58)
-        axes.set_zlim(-1, 8)
-        _style_3d(axes, palette)
-        axes.set_title(
-            rf"tangent plane to $x^2+y^2$ at $(1, 0.5)$: slopes "
-            rf"${data.gradient[0]:.0f}$ and ${data.gradient[1]:.0f}$",
-            pad=0,
+        _point_3d(axes, data.point, data.value, palette.foreground)
+        axes.view_init(elev=TANGENT_PLANE_VIEW[0], azim=TANGENT_PLANE_VIEW[1])
+        _axes_3d(
+            axes, palette, ((-2, 2), (-2, 2), (0, 5.5)), ([-1, 1], [-1, 1], [0, 2, 4]), zoom=1.05
         )
+        axes.set_title(r"$z=4-x^2-y^2$ and its tangent plane at $(1, 0.5)$")
     return _root_figure(axes)
 
 
@@ -813,7 +869,7 @@ class DirectionalSliceData:
         The slice.
     slope : float
         ``g'(0) = D_v f(p)`` from :mod:`calcref.numeric`.
-    x, y, z : ndarray, shape (m, m)
+    x, y, z : ndarray, shape (m, k)
         The surface.
     """
 
@@ -836,9 +892,9 @@ def directional_slice_data() -> DirectionalSliceData:
     """
     point = _array([1.0, 0.5])
     direction = _array([1.0, 1.0]) / math.sqrt(2.0)
-    t = np.linspace(-2.0, 1.0, 121)
+    t = np.linspace(-2.4, 0.8, 121)
     g = _array([_bowl(point + s * direction) for s in t])
-    x, y = np.meshgrid(np.linspace(-2, 2, SURFACE_GRID), np.linspace(-2, 2, SURFACE_GRID))
+    x, y = _disc_mesh(2.0)
     return DirectionalSliceData(
         point, direction, t, g, _directional(_bowl, point, direction), x, y, _bowl_grid(x, y)
     )
@@ -859,33 +915,40 @@ def plot_directional_slice(*, theme: Theme | str = LIGHT, fig: Figure | None = N
     """
     palette = _theme(theme)
     data = directional_slice_data()
+    g0 = _bowl(data.point)
     with _style(palette):
         figure = _figure(fig, (6.0, 3.2))
         left = figure.add_subplot(1, 2, 1, projection="3d")
         right = figure.add_subplot(1, 2, 2)
         assert isinstance(left, Axes3D)
-        _surface(left, data.x, data.y, data.z, palette.surface, alpha=0.55)
         line = data.point[:, None] + data.direction[:, None] * data.t[None, :]
-        left.plot(line[0], line[1], data.g, color=palette.accent, linewidth=2.5, gid="cut")
+        # The vertical plane that cuts the bowl, as a translucent wall along the line.
+        wall_t, wall_z = np.meshgrid(data.t[::20], np.linspace(0.0, 4.5, 4))
+        wall_x = data.point[0] + data.direction[0] * wall_t
+        wall_y = data.point[1] + data.direction[1] * wall_t
+        _draw_surfaces(
+            left,
+            [
+                _Surface(_quads(data.x, data.y, data.z), palette.surface, 1.0),
+                _Surface(_quads(wall_x, wall_y, wall_z), palette.accent, 0.25),
+            ],
+        )
         left.plot(
-            line[0],
-            line[1],
-            np.zeros_like(data.t),
-            color=palette.accent,
-            linewidth=1.2,
-            linestyle="--",
+            line[0], line[1], data.g, color=palette.accent, linewidth=2.5, zorder=3, gid="cut"
         )
-        left.scatter(
-            *data.point, _bowl(data.point), color=palette.foreground, s=25, depthshade=False
+        _point_3d(left, data.point, g0, palette.foreground)
+        left.view_init(elev=18, azim=-40)
+        _axes_3d(
+            left,
+            palette,
+            ((-2, 2), (-2, 2), (0, 4.5)),
+            ([-1, 1], [-1, 1], [0, 2, 4]),
+            zoom=1.12,
+            z_label=False,
         )
-        left.view_init(elev=26, azim=-62)
-        left.set_zlim(0, 8)
-        _style_3d(left, palette)
-        left.set_title(r"$z=x^2+y^2$ cut along $p+tv$")
 
         right.plot(data.t, data.g, color=palette.accent, gid="slice", label=r"$g(t)=f(p+tv)$")
-        g0 = _bowl(data.point)
-        t_line = np.array([-1.0, 1.0])
+        t_line = np.array([-1.0, 0.8])
         right.plot(
             t_line,
             g0 + data.slope * t_line,
@@ -897,9 +960,10 @@ def plot_directional_slice(*, theme: Theme | str = LIGHT, fig: Figure | None = N
         right.plot([0.0], [g0], "o", color=palette.foreground, ms=5)
         right.set_xlabel("$t$")
         right.set_ylabel("$g(t)$")
-        right.set_xticks([-2, -1, 0, 1])
+        right.set_xticks([-2, -1, 0])
+        right.set_yticks([0, 1, 2, 3, 4])
+        right.set_ylim(-0.1, 4.6)
         right.legend(loc="upper center")
-        right.set_ylim(0, 6.5)
     return figure
 
 
@@ -921,7 +985,7 @@ class PartialSlicesData:
         ``f(p + s e_x)`` and ``f(p + s e_y)``.
     partials : ndarray, shape (2,)
         ``(df/dx, df/dy)`` at ``p`` from :mod:`calcref.numeric`.
-    x, y, z : ndarray, shape (m, m)
+    x, y, z : ndarray, shape (m, k)
         The surface.
     """
 
@@ -943,10 +1007,10 @@ def partial_slices_data() -> PartialSlicesData:
     PartialSlicesData
     """
     point = _array([1.0, 0.5])
-    s = np.linspace(-1.5, 1.0, 101)
+    s = np.linspace(-1.5, 0.8, 101)
     slice_x = _array([_bowl(point + np.array([v, 0.0])) for v in s])
     slice_y = _array([_bowl(point + np.array([0.0, v])) for v in s])
-    x, y = np.meshgrid(np.linspace(-2, 2, SURFACE_GRID), np.linspace(-2, 2, SURFACE_GRID))
+    x, y = _disc_mesh(2.0)
     return PartialSlicesData(
         point, s, slice_x, slice_y, _gradient(_bowl, point), x, y, _bowl_grid(x, y)
     )
@@ -967,15 +1031,23 @@ def plot_partial_slices(*, theme: Theme | str = LIGHT, fig: Figure | None = None
     """
     palette = _theme(theme)
     data = partial_slices_data()
+    value = _bowl(data.point)
     with _style(palette):
-        figure = _figure(fig, (6.0, 3.6))
-        grid = figure.add_gridspec(2, 2, width_ratios=(1.3, 1))
+        figure = _figure(fig, (6.0, 4.2))
+        grid = figure.add_gridspec(2, 2, width_ratios=(1.25, 1))
         surface_axes = figure.add_subplot(grid[:, 0], projection="3d")
         assert isinstance(surface_axes, Axes3D)
-        _surface(surface_axes, data.x, data.y, data.z, palette.surface, alpha=0.5)
+        _draw_surfaces(
+            surface_axes, [_Surface(_quads(data.x, data.y, data.z), palette.surface, 1.0)]
+        )
         px, py = data.point
         surface_axes.plot(
-            px + data.s, np.full_like(data.s, py), data.slice_x, color=palette.accent, linewidth=2.5
+            px + data.s,
+            np.full_like(data.s, py),
+            data.slice_x,
+            color=palette.accent,
+            linewidth=2.5,
+            zorder=3,
         )
         surface_axes.plot(
             np.full_like(data.s, px),
@@ -983,14 +1055,18 @@ def plot_partial_slices(*, theme: Theme | str = LIGHT, fig: Figure | None = None
             data.slice_y,
             color=palette.tertiary,
             linewidth=2.5,
+            zorder=3,
         )
-        surface_axes.scatter(
-            px, py, _bowl(data.point), color=palette.foreground, s=25, depthshade=False
+        _point_3d(surface_axes, data.point, value, palette.foreground)
+        surface_axes.view_init(elev=18, azim=-30)
+        _axes_3d(
+            surface_axes,
+            palette,
+            ((-2, 2), (-2, 2), (0, 4.5)),
+            ([-1, 1], [-1, 1], [0, 2, 4]),
+            zoom=1.12,
+            z_label=False,
         )
-        surface_axes.view_init(elev=26, azim=-62)
-        surface_axes.set_zlim(0, 8)
-        _style_3d(surface_axes, palette)
-        value = _bowl(data.point)
         panels = [
             (grid[0, 1], "x", px, data.slice_x, data.partials[0], palette.accent, "y=0.5"),
             (grid[1, 1], "y", py, data.slice_y, data.partials[1], palette.tertiary, "x=1"),
@@ -1327,8 +1403,8 @@ class SaddleHessianData:
     t : ndarray, shape (n,)
     curves : ndarray, shape (2, n)
         ``f(point + t * eigenvector_i)``: a parabola opening by the sign of ``eigenvalues[i]``.
-    x, y, z : ndarray, shape (m, m)
-        The surface.
+    x, y, z : ndarray, shape (m, k)
+        The surface, over a disc of radius 1.5.
     """
 
     point: FloatArray
@@ -1354,9 +1430,8 @@ def saddle_hessian_data() -> SaddleHessianData:
     eigenvalues, eigenvectors = np.linalg.eigh(hess)
     t = np.linspace(-1.5, 1.5, 61)
     curves = np.array([[_saddle(point + s * eigenvectors[:, i]) for s in t] for i in range(2)])
-    x, y = np.meshgrid(np.linspace(-1.5, 1.5, SURFACE_GRID), np.linspace(-1.5, 1.5, SURFACE_GRID))
-    z = x**2 - y**2
-    return SaddleHessianData(point, hess, eigenvalues, eigenvectors, t, curves, x, y, z)
+    x, y = _disc_mesh(1.5)
+    return SaddleHessianData(point, hess, eigenvalues, eigenvectors, t, curves, x, y, x**2 - y**2)
 
 
 def plot_saddle_hessian(*, theme: Theme | str = LIGHT, ax: Axes | None = None) -> Figure:
@@ -1370,14 +1445,15 @@ def plot_saddle_hessian(*, theme: Theme | str = LIGHT, ax: Axes | None = None) -
     Returns
     -------
     matplotlib.figure.Figure
-        The curves along the eigenvectors have gids ``eigen-0`` and ``eigen-1``.
+        The curves along the eigenvectors have gids ``eigen-0`` and ``eigen-1``; the
+        eigenvectors themselves are arrows in the plane z = 0 (``arrow-0``, ``arrow-1``).
     """
     palette = _theme(theme)
     data = saddle_hessian_data()
     with _style(palette):
         axes = _axes(ax, (5.0, 4.2), three_d=True)
         assert isinstance(axes, Axes3D)
-        _surface(axes, data.x, data.y, data.z, palette.surface, alpha=0.55)
+        _draw_surfaces(axes, [_Surface(_quads(data.x, data.y, data.z), palette.surface, 1.0)])
         colors = (palette.primary, palette.accent)
         handles = []
         for index in range(2):
@@ -1391,25 +1467,40 @@ def plot_saddle_hessian(*, theme: Theme | str = LIGHT, ax: Axes | None = None) -
                 data.curves[index],
                 color=color,
                 linewidth=2.8,
+                zorder=3,
                 gid=f"eigen-{index}",
             )
-            axes.quiver(
-                0, 0, 0, vector[0], vector[1], 0, color=color, linewidth=2, arrow_length_ratio=0.25
+            arrow = axes.quiver(
+                *data.point,
+                0.0,
+                *(1.2 * vector),
+                0.0,
+                color=color,
+                linewidth=2.2,
+                arrow_length_ratio=0.22,
+                zorder=4,
             )
+            arrow.set_gid(f"arrow-{index}")
             bend = "curves up" if value > 0 else "curves down"
+            direction = f"({_number(vector[0] + 0.0)}, {_number(vector[1] + 0.0)})"
             handles.append(
                 Line2D(
                     [],
                     [],
                     color=color,
                     linewidth=2.8,
-                    label=rf"$\lambda={value:.0f}$ along $({vector[0]:.0f}, "
-                    rf"{vector[1]:.0f})$: {bend}",
+                    label=rf"$\lambda={value:.0f}$ along {direction}: {bend}",
                 )
             )
-        axes.view_init(elev=28, azim=-50)
-        _style_3d(axes, palette)
-        axes.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1.04))
+        _point_3d(axes, data.point, 0.0, palette.foreground)
+        axes.view_init(elev=24, azim=-55)
+        _axes_3d(
+            axes,
+            palette,
+            ((-1.5, 1.5), (-1.5, 1.5), (-2.2, 2.2)),
+            ([-1, 0, 1], [-1, 0, 1], [-2, 0, 2]),
+        )
+        axes.legend(handles=handles[::-1], loc="upper center", bbox_to_anchor=(0.5, 1.06))
     return _root_figure(axes)
 
 

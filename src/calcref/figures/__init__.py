@@ -121,8 +121,9 @@ REGISTRY: tuple[FigureSpec, ...] = (
     FigureSpec(
         "tangent-plane",
         "plot_tangent_plane",
-        "3D surface of the bowl z = x² + y² with its tangent plane at the point (1, 0.5, 1.25); "
-        "the plane touches the bowl at that point and has slope 2 in x and 1 in y.",
+        "3D surface of the dome z = 4 − x² − y² with its tangent plane at the point "
+        "(1, 0.5, 2.75): the plane rests on the dome, touching it only at that point, and "
+        "falls with slope −2 in x and −1 in y.",
         "3d",
     ),
     FigureSpec(
@@ -238,7 +239,9 @@ def render_svg(spec: FigureSpec, theme: ThemeName) -> bytes:
 
 
 _DECIMAL = re.compile(rb"-?\d+\.\d+")
-_ATTRIBUTE = re.compile(rb'="([^"]*)"')
+# Only coordinates, in points, are rounded: path data and positions. Transforms hold scales
+# such as a glyph's 0.015625, which rounding would distort.
+_COORDINATES = re.compile(rb' (d|x|y)="([^"]*)"')
 
 
 def _round_decimal(match: re.Match[bytes]) -> bytes:
@@ -246,22 +249,22 @@ def _round_decimal(match: re.Match[bytes]) -> bytes:
     return b"0" if text == "-0" else text.encode()
 
 
-def _minify_attribute(match: re.Match[bytes]) -> bytes:
-    # Coordinates are in points: a hundredth of a point is far below a screen pixel.
-    value = _DECIMAL.sub(_round_decimal, match.group(1))
-    return b'="' + b" ".join(value.split()) + b'"'
+def _minify_coordinates(match: re.Match[bytes]) -> bytes:
+    # A hundredth of a point is far below a screen pixel.
+    value = _DECIMAL.sub(_round_decimal, match.group(2))
+    return b" " + match.group(1) + b'="' + b" ".join(value.split()) + b'"'
 
 
 def minify_svg(svg: bytes) -> bytes:
     """Shrink Matplotlib's SVG without changing the picture.
 
-    Numbers in attributes are rounded to 0.01 pt, path data loses its line breaks, comments
-    and indentation go. Text (the title) is left alone.
+    Coordinates (path data, ``x``, ``y``) are rounded to 0.01 pt and lose their line breaks;
+    comments and indentation go. Everything else, the title included, is left as it is.
     """
-    # The XML declaration's version="1.0" is not a coordinate: leave the prolog alone.
+    # The XML declaration is left alone: its version="1.0" is not a number to round.
     prolog, end, body = svg.partition(b"?>")
     body = re.sub(rb"<!--.*?-->", b"", body, flags=re.DOTALL)
-    body = _ATTRIBUTE.sub(_minify_attribute, body)
+    body = _COORDINATES.sub(_minify_coordinates, body)
     return prolog + end + re.sub(rb">\s+<", b"><", body)
 
 
