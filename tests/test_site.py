@@ -35,6 +35,7 @@ PAGES = [
     "checking/how-claims-are-checked/",
     "api/symbolic/",
     "api/checking/",
+    "numerics/computing-derivatives/",
 ]
 
 
