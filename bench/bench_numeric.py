@@ -28,6 +28,7 @@ from calcref import numeric
 
 EPS = float(np.finfo(float).eps)
 Fn = Callable[[Any], Any]
+BIAS, TARGET = 0.3, 0.7  # b and y of the slides' (w^T x + b - y)^2 and sigmoid(w^T x + b)
 
 
 @dataclass
@@ -72,9 +73,7 @@ def build_suite() -> list[Case]:
             cases.append(Case("hessian", name, f, np.asarray(x, float), np.asarray(hess, float)))
 
     p = np.array([1.0, 2.0])
-    gradient_case(
-        "x^2 - y^2", lambda v: v[0] ** 2 - v[1] ** 2, p, [2.0, -4.0], [[2, 0], [0, -2]]
-    )
+    gradient_case("x^2 - y^2", lambda v: v[0] ** 2 - v[1] ** 2, p, [2.0, -4.0], [[2, 0], [0, -2]])
     q = np.array([1.0, 2.0, 3.0])
     c = np.array([1.0, 2.0, -3.0])
     gradient_case(
@@ -98,20 +97,19 @@ def build_suite() -> list[Case]:
             2 * a,
             2 * np.eye(n) if small else None,
         )
-        y, bias = 0.7, 0.3
-        r = xs @ w + bias - y
+        r = xs @ w + BIAS - TARGET
         gradient_case(
             f"(w^T x + b - y)^2 in w (n={n})",
-            lambda v, xs=xs: (dot(xs, v) + bias - y) ** 2,
+            lambda v, xs=xs: (dot(xs, v) + BIAS - TARGET) ** 2,
             w,
             2 * r * xs,
             2 * np.outer(xs, xs) if small else None,
         )
-        z = xs @ w + bias
+        z = xs @ w + BIAS
         s = float(sigmoid(z))
         gradient_case(
             f"sigmoid(w^T x + b) in w (n={n})",
-            lambda v, xs=xs: sigmoid(dot(xs, v) + bias),
+            lambda v, xs=xs: sigmoid(dot(xs, v) + BIAS),
             w,
             s * (1 - s) * xs,
             s * (1 - s) * (1 - 2 * s) * np.outer(xs, xs) if small else None,
