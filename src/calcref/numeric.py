@@ -426,7 +426,11 @@ def _rebalancing_factor(last: _Round, f0: FloatArray, local: float) -> float:
         if last.magnitude > 4 * float(np.max(np.abs(f0))):
             return _shrunk(last.step, local) / last.step
         return 4.0
-    if truncation > 1e-3 * float(np.max(np.abs(last.value))):
+    # Judge resolution against how much f changes over the stencil too, not only against the
+    # value: a derivative that happens to be ~0 (a Hessian entry at 1e-10 of a saddle) is
+    # resolved once it is small against f's own scale, and shrinking to x's scale would drown it.
+    resolved_scale = float(np.max(np.maximum(np.abs(last.value), last.scale)))
+    if truncation > 1e-3 * resolved_scale:
         # Not resolved at all (sqrt(x) at 1e-6 with h = 2^-7): go to x's own scale.
         return _shrunk(last.step, local) / last.step
     # At the optimum truncation ~ (order / p) round-off; truncation ~ h^p, round-off ~ h^-order.
