@@ -128,7 +128,11 @@ def test_prose_text_skips_code_and_formulas() -> None:
     assert prose_of(html) == "cost   and $1afterthe break $$x$$"
 
 
-@pytest.mark.parametrize("page", REFERENCE_PAGES)
+# Every Markdown page of the site, not only the reference pages: the rules below hold site-wide.
+SITE_PAGES = sorted(str(path.relative_to(ROOT / "docs")) for path in (ROOT / "docs").rglob("*.md"))
+
+
+@pytest.mark.parametrize("page", SITE_PAGES)
 def test_headings_have_no_math(page: str) -> None:
     # The table of contents shows a heading's TeX source, not the rendered formula.
     text = (ROOT / "docs" / page).read_text(encoding="utf-8")
@@ -136,11 +140,13 @@ def test_headings_have_no_math(page: str) -> None:
     assert headings == []
 
 
-@pytest.mark.parametrize("page", REFERENCE_PAGES)
+@pytest.mark.parametrize("page", SITE_PAGES)
 def test_no_formula_is_left_as_dollar_signs(built_site: BuiltSite, page: str) -> None:
-    html_path = built_site.directory / page.removesuffix(".md") / "index.html"
-    html = html_path.read_text(encoding="utf-8")
+    # Display math that Markdown swallowed into raw HTML (a comment line right before `$$`)
+    # reaches the reader as `$$ \begin{aligned} ...`, with no KaTeX error to flag it.
+    html_dir = built_site.directory / page.removesuffix(".md").removesuffix("index")
+    html = (html_dir / "index.html").read_text(encoding="utf-8")
     article = html[html.index("<article") : html.index("</article>")]
     prose = prose_of(article)
-    assert "Errata" in prose or "Notation" in prose or "References" in prose
+    assert len(prose) > 100
     assert "$" not in prose
