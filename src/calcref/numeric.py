@@ -664,6 +664,29 @@ def _scalar(result: _LineResult) -> tuple[float, float, float]:
 # Public functions
 
 
+def _along_one_line(
+    sampler: _Sampler,
+    point: FloatArray,
+    direction: FloatArray,
+    order: int,
+    method: Method,
+    step: float | None,
+    full_output: bool,
+) -> Any:
+    """Differentiate along the single line t -> point + t direction (1-D, partial, directional)."""
+    _, results = _line_results(
+        sampler,
+        point,
+        direction[None, :],
+        np.array([_scale(point, direction)]),
+        order=order,
+        method=method,
+        step=step,
+    )
+    value, error, scale = _scalar(results[0])
+    return _report(value, error, scale, sampler, results, full_output)
+
+
 def derivative(
     f: ScalarFn,
     x: float,
@@ -754,19 +777,7 @@ def derivative(
     check.check_flag(vectorized, "vectorized")
     check.check_flag(full_output, "full_output")
     sampler = _Sampler(f, scalar_input=True, scalar_output=True, vectorized=vectorized)
-    x_vec = np.array([point])
-    direction = np.ones((1, 1))
-    _, results = _line_results(
-        sampler,
-        x_vec,
-        direction,
-        np.array([_scale(x_vec, direction[0])]),
-        order=order,
-        method=method,
-        step=step,
-    )
-    value, error, scale = _scalar(results[0])
-    return _report(value, error, scale, sampler, results, full_output)
+    return _along_one_line(sampler, np.array([point]), np.ones(1), order, method, step, full_output)
 
 
 def partial_derivative(
@@ -833,19 +844,9 @@ def partial_derivative(
     check.check_flag(vectorized, "vectorized")
     check.check_flag(full_output, "full_output")
     sampler = _Sampler(f, scalar_input=False, scalar_output=True, vectorized=vectorized)
-    direction = np.zeros((1, point.size))
-    direction[0, index] = 1.0
-    _, results = _line_results(
-        sampler,
-        point,
-        direction,
-        np.array([_scale(point, direction[0])]),
-        order=order,
-        method=method,
-        step=step,
-    )
-    value, error, scale = _scalar(results[0])
-    return _report(value, error, scale, sampler, results, full_output)
+    axis = np.zeros(point.size)
+    axis[index] = 1.0
+    return _along_one_line(sampler, point, axis, order, method, step, full_output)
 
 
 def directional_derivative(
@@ -913,17 +914,7 @@ def directional_derivative(
     check.check_flag(vectorized, "vectorized")
     check.check_flag(full_output, "full_output")
     sampler = _Sampler(f, scalar_input=False, scalar_output=True, vectorized=vectorized)
-    _, results = _line_results(
-        sampler,
-        point,
-        direction[None, :],
-        np.array([_scale(point, direction)]),
-        order=order,
-        method=method,
-        step=step,
-    )
-    value, error, scale = _scalar(results[0])
-    return _report(value, error, scale, sampler, results, full_output)
+    return _along_one_line(sampler, point, direction, order, method, step, full_output)
 
 
 def _coordinate_lines(
