@@ -7,12 +7,14 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 
@@ -96,3 +98,229 @@ def browser() -> Iterator[Any]:
             yield instance
         finally:
             instance.close()
+
+
+# --- Every page as a reader sees it -------------------------------------------------------------
+
+NODE_MODULES = ROOT / ".ci" / "node_modules"
+# Material's two colour schemes, by the name a browser's `prefers-color-scheme` gives them.
+SCHEMES = {"light": "default", "dark": "slate"}
+
+
+def site_pages(directory: Path) -> list[str]:
+    """Every HTML page of a built site, as a URL path from its root (``""`` is the home page).
+
+    Found by walking the build, so a page added to the site is covered without editing a test.
+    ``assets/`` holds the theme's and vendored files, not pages.
+    """
+    pages = []
+    for path in sorted(directory.rglob("*.html")):
+        relative = path.relative_to(directory)
+        if relative.parts[0] == "assets":
+            continue
+        if relative.name == "index.html":
+            parent = relative.parent.as_posix()
+            pages.append("" if parent == "." else parent + "/")
+        else:
+            pages.append(relative.as_posix())
+    return pages
+
+
+@pytest.fixture(scope="session")
+def node_modules() -> Path:
+    """The npm tools pinned in ``.ci/package-lock.json`` (``npm ci --prefix .ci`` installs them)."""
+    if not (NODE_MODULES / ".package-lock.json").is_file():
+        message = "npm tools are not installed: run `npm ci --prefix .ci` (`.ci/run` does it)."
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return NODE_MODULES
+
+
+@dataclass
+class PageView:
+    """What one page showed a reader in one colour scheme, after its scripts ran."""
+
+    page: str
+    scheme: str
+    applied_scheme: str = ""
+    errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    foreign_requests: list[str] = field(default_factory=list)
+    formulas: int = 0
+    katex_errors: int = 0
+    unrendered_math: int = 0
+    raw_tex: list[str] = field(default_factory=list)
+    images: int = 0
+    broken_images: list[str] = field(default_factory=list)
+    # The text Material's copy button puts on the clipboard, for each `python` block.
+    python_copies: list[str] = field(default_factory=list)
+    # axe-core's violations (wcag2a, wcag2aa), or None when the npm tools are not installed.
+    axe_violations: list[dict[str, Any]] | None = None
+
+
+# Text a reader should never see outside code: TeX that KaTeX did not turn into a formula.
+INSPECT_PAGE = r"""
+async () => {
+  const rendered = await Promise.race([
+    new Promise((resolve) => document$.subscribe(() => resolve(true))),
+    new Promise((resolve) => setTimeout(() => resolve(false), 5000)),
+  ]);
+  const images = [...document.images];
+  await Promise.all(images.map((img) => img.complete ? null : Promise.race([
+    new Promise((resolve) => {
+      img.loading = "eager";
+      img.addEventListener("load", resolve, { once: true });
+      img.addEventListener("error", resolve, { once: true });
+    }),
+    new Promise((resolve) => setTimeout(resolve, 5000)),
+  ])));
+  const notText = "pre, code, kbd, samp, script, style, noscript, template, textarea, .katex";
+  const texPatterns = [/\\[()[\]]/, /\$\$/, /\\[A-Za-z]{2,}/, /\$[^$\n]*[\\^_{}][^$\n]*\$/];
+  const rawTex = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest(notText)) continue;
+    for (const pattern of texPatterns) {
+      const match = node.data.match(pattern);
+      if (match) {
+        const start = Math.max(0, match.index - 30);
+        rawTex.push(node.data.slice(start, match.index + 40).replace(/\s+/g, " ").trim());
+        break;
+      }
+    }
+  }
+  // Material copies the `data-copy` of the nearest element that has one, else the text shown.
+  const pythonCopies = [...document.querySelectorAll(".language-python.highlight pre > code")]
+    .map((code) => {
+      code.setAttribute("data-md-copying", "");
+      const owner = code.closest("[data-copy]");
+      const text = owner ? owner.getAttribute("data-copy") : code.innerText;
+      code.removeAttribute("data-md-copying");
+      return text.trimEnd();
+    });
+  return {
+    rendered,
+    appliedScheme: document.body.getAttribute("data-md-color-scheme") || "",
+    formulas: document.querySelectorAll(".katex").length,
+    katexErrors: document.querySelectorAll(".katex-error").length,
+    unrenderedMath: document.querySelectorAll(".arithmatex:not([data-katex-rendered])").length,
+    rawTex,
+    images: images.length,
+    brokenImages: images.filter((img) => img.naturalWidth === 0).map((img) => img.src),
+    pythonCopies,
+  };
+}
+"""
+
+RUN_AXE = """
+() => axe.run(document, {
+  runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] },
+  resultTypes: ["violations"],
+}).then((results) => results.violations.map((violation) => ({
+  id: violation.id,
+  impact: violation.impact,
+  help: violation.help,
+  nodes: violation.nodes.map((node) => node.target.join(" ") + ": " + node.failureSummary),
+})))
+"""
+
+
+class _Recorder:
+    """Requests and errors of one tab, attributed to the page being visited."""
+
+    def __init__(self, tab: Any, local_host: str) -> None:
+        self.local_host = local_host
+        self.view: PageView | None = None
+        self.in_flight = 0
+        tab.on("request", self._on_request)
+        tab.on("requestfinished", self._on_done)
+        tab.on("requestfailed", self._on_failed)
+        tab.on("response", self._on_response)
+        tab.on("pageerror", lambda error: self._note("errors", f"page error: {error}"))
+        tab.on(
+            "console",
+            lambda msg: (
+                self._note("errors", f"console: {msg.text}") if msg.type == "error" else None
+            ),
+        )
+
+    def _note(self, kind: str, entry: str) -> None:
+        if self.view is not None:
+            getattr(self.view, kind).append(entry)
+
+    def _on_request(self, request: Any) -> None:
+        self.in_flight += 1
+        host = urlparse(request.url).netloc
+        if host not in ("", self.local_host) and not request.url.startswith(("data:", "blob:")):
+            self._note("foreign_requests", request.url)
+
+    def _on_done(self, request: Any) -> None:
+        self.in_flight -= 1
+
+    def _on_failed(self, request: Any) -> None:
+        self.in_flight -= 1
+        self._note("failed_requests", f"{request.url} ({request.failure})")
+
+    def _on_response(self, response: Any) -> None:
+        if response.status >= 400:
+            self._note("failed_requests", f"{response.url} (HTTP {response.status})")
+
+    def settle(self, tab: Any, timeout: float = 10.0) -> None:
+        """Wait until the page's own requests (sitemap, search index) are answered."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight > 0 and time.monotonic() < deadline:
+            tab.wait_for_timeout(25)
+
+
+def _load_and_inspect(tab: Any, recorder: _Recorder, url: str, view: PageView) -> None:
+    recorder.view = view
+    recorder.in_flight = 0
+    tab.goto(url, wait_until="load")
+    seen = tab.evaluate(INSPECT_PAGE)
+    if not seen["rendered"]:
+        view.errors.append("Material's document$ never emitted: the theme's script did not run")
+    view.applied_scheme = seen["appliedScheme"]
+    view.formulas = seen["formulas"]
+    view.katex_errors = seen["katexErrors"]
+    view.unrendered_math = seen["unrenderedMath"]
+    view.raw_tex = seen["rawTex"]
+    view.images = seen["images"]
+    view.broken_images = seen["brokenImages"]
+    view.python_copies = seen["pythonCopies"]
+
+
+@pytest.fixture(scope="session")
+def page_views(built_site: BuiltSite, browser: Any) -> dict[tuple[str, str], PageView]:
+    """Every page of the site, loaded once per colour scheme in one shared browser.
+
+    One visit gathers what every reader-level test checks (errors, requests, math, images, copy
+    text, axe-core), so adding a check adds no page load. The page is open in both schemes at
+    once, so the two axe runs (the slow part, about a second each) use both cores.
+    """
+    axe_script = NODE_MODULES / "axe-core" / "axe.min.js"
+    axe = axe_script.read_text(encoding="utf-8") if axe_script.is_file() else None
+    local_host = urlparse(built_site.url).netloc
+    contexts = {scheme: browser.new_context(color_scheme=scheme) for scheme in SCHEMES}
+    tabs = {scheme: context.new_page() for scheme, context in contexts.items()}
+    recorders = {scheme: _Recorder(tab, local_host) for scheme, tab in tabs.items()}
+    views: dict[tuple[str, str], PageView] = {}
+    try:
+        for page in site_pages(built_site.directory):
+            for scheme, tab in tabs.items():
+                views[page, scheme] = PageView(page, scheme)
+                _load_and_inspect(
+                    tab, recorders[scheme], built_site.url + page, views[page, scheme]
+                )
+                if axe is not None:
+                    tab.add_script_tag(content=axe)
+                    tab.evaluate(f"() => {{ window.calcrefAxe = ({RUN_AXE})(); }}")
+            for scheme, tab in tabs.items():
+                if axe is not None:
+                    views[page, scheme].axe_violations = tab.evaluate("window.calcrefAxe")
+                recorders[scheme].settle(tab)
+                recorders[scheme].view = None
+    finally:
+        for context in contexts.values():
+            context.close()
+    return views

@@ -33,8 +33,21 @@
     });
   }
 
+  // A heading with math is listed in the navigation and table of contents as plain text,
+  // `\(...\)` included: render it there too.
+  function renderNavigation(root) {
+    root.querySelectorAll(".md-nav__link").forEach((link) => {
+      if (!link.textContent.includes("\\(")) return;
+      renderMathInElement(link, {
+        ...options,
+        delimiters: [{ left: "\\(", right: "\\)", display: false }],
+      });
+    });
+  }
+
   document$.subscribe(({ body }) => {
     renderArithmatex(body);
     renderNotebookMarkdown(body);
+    renderNavigation(body);
   });
 })();

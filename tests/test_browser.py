@@ -1,0 +1,229 @@
+"""Every page of the built site, as a reader meets it in Chromium, in light and dark.
+
+Pages are found by walking the build (`site_pages`), so a new page is covered without an edit.
+Each page is loaded once per colour scheme by the `page_views` fixture; the tests below read
+what it saw and name every page that fails, with what went wrong there.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from html import unescape
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from site_fixtures import INSPECT_PAGE, SCHEMES, BuiltSite, PageView, site_pages
+
+Views = dict[tuple[str, str], PageView]
+ALL_SCHEMES = pytest.mark.parametrize("scheme", list(SCHEMES))
+
+
+def problems_by_page(views: Views, scheme: str, problems_of: Any) -> dict[str, Any]:
+    """``{page: problems}`` for every page of ``scheme`` where ``problems_of(view)`` is truthy."""
+    found = {page: problems_of(view) for (page, seen), view in views.items() if seen == scheme}
+    return {page: problems for page, problems in found.items() if problems}
+
+
+def test_every_built_page_is_visited(built_site: BuiltSite, page_views: Views) -> None:
+    pages = site_pages(built_site.directory)
+    sitemap = (built_site.directory / "sitemap.xml").read_text(encoding="utf-8")
+    in_sitemap = [
+        urlparse(url).path.lstrip("/") for url in re.findall(r"<loc>(.*?)</loc>", sitemap)
+    ]
+    assert "" in pages
+    assert set(in_sitemap) <= set(pages)
+    assert {page for page, _ in page_views} == set(pages)
+
+
+@ALL_SCHEMES
+def test_the_colour_scheme_applies(page_views: Views, scheme: str) -> None:
+    expected = SCHEMES[scheme]
+    wrong = problems_by_page(
+        page_views,
+        scheme,
+        lambda view: view.applied_scheme if view.applied_scheme != expected else "",
+    )
+    assert wrong == {}
+
+
+@ALL_SCHEMES
+def test_no_console_error(page_views: Views, scheme: str) -> None:
+    assert problems_by_page(page_views, scheme, lambda view: view.errors) == {}
+
+
+@ALL_SCHEMES
+def test_no_failed_request(page_views: Views, scheme: str) -> None:
+    assert problems_by_page(page_views, scheme, lambda view: view.failed_requests) == {}
+
+
+@ALL_SCHEMES
+def test_no_request_to_another_host(page_views: Views, scheme: str) -> None:
+    assert problems_by_page(page_views, scheme, lambda view: view.foreign_requests) == {}
+
+
+def math_problems(view: PageView) -> list[str]:
+    problems = [f"raw TeX in the text: {text!r}" for text in view.raw_tex]
+    if view.katex_errors:
+        problems.append(f"{view.katex_errors} KaTeX error(s)")
+    if view.unrendered_math:
+        problems.append(f"{view.unrendered_math} formula(s) left unrendered")
+    return problems
+
+
+@ALL_SCHEMES
+def test_math_is_rendered_and_no_raw_tex_is_left(page_views: Views, scheme: str) -> None:
+    assert problems_by_page(page_views, scheme, math_problems) == {}
+    # The check sees formulas: a site whose math script never ran would show none at all.
+    assert sum(view.formulas for view in page_views.values()) > 0
+
+
+@ALL_SCHEMES
+def test_every_image_loads(page_views: Views, scheme: str) -> None:
+    assert problems_by_page(page_views, scheme, lambda view: view.broken_images) == {}
+
+
+def copy_problems(view: PageView) -> list[str]:
+    problems = []
+    for number, code in enumerate(view.python_copies, start=1):
+        if re.search(r"^(>>>|\.\.\.)( |$)", code, flags=re.MULTILINE):
+            problems.append(f"block {number} copies doctest prompts: {code[:80]!r}")
+            continue
+        try:
+            compile(code, f"{view.page} block {number}", "exec")
+        except SyntaxError as error:
+            problems.append(f"block {number} copies code that does not compile: {error}")
+    return problems
+
+
+def test_every_python_block_copies_code_without_prompts(page_views: Views) -> None:
+    assert problems_by_page(page_views, "light", copy_problems) == {}
+    assert sum(len(view.python_copies) for view in page_views.values()) > 0
+
+
+def test_copy_button_copies_code_that_runs(built_site: BuiltSite, browser: Any) -> None:
+    """Click the copy button of every `python` block of the home page, paste, run."""
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    tab = context.new_page()
+    tab.goto(built_site.url, wait_until="load")
+    blocks = tab.locator(".language-python.highlight")
+    copied = []
+    for index in range(blocks.count()):
+        block = blocks.nth(index)
+        block.hover()
+        block.locator("button[data-md-type=copy]").click()
+        copied.append(tab.evaluate("navigator.clipboard.readText()"))
+    shown = [blocks.nth(index).locator("code").inner_text() for index in range(blocks.count())]
+    context.close()
+
+    assert copied, "the home page has no `python` block to copy"
+    for text, copy in zip(shown, copied, strict=True):
+        statements = [line for line in text.splitlines() if re.match(r"(>>>|\.\.\.)( |$)", line)]
+        assert len(copy.splitlines()) == len(statements)
+    run = subprocess.run(
+        [sys.executable, "-c", "\n".join(copied)], capture_output=True, text=True, check=False
+    )
+    assert (run.returncode, run.stderr) == (0, "")
+
+
+def article_text(html: str) -> str:
+    """The text of a page's article, the part that search indexes."""
+    article = re.search(r"<article\b.*?</article>", html, flags=re.DOTALL)
+    return unescape(re.sub(r"<[^>]+>", " ", article.group(0))) if article else ""
+
+
+def page_file(built_site: BuiltSite, page: str) -> Path:
+    return built_site.directory / (page if page.endswith(".html") else page + "index.html")
+
+
+def test_search_finds_hessian(built_site: BuiltSite, browser: Any) -> None:
+    """Type "Hessian" in the search box: the results are pages that mention it, and a page
+    with Hessian in its title (the chapter, once written) is among them."""
+    word = "Hessian"
+    texts = {
+        page: article_text(page_file(built_site, page).read_text(encoding="utf-8"))
+        for page in site_pages(built_site.directory)
+    }
+    mentioning = {page for page, text in texts.items() if word.lower() in text.lower()}
+    titled = {
+        page for page in mentioning if word.lower() in _title(page_file(built_site, page)).lower()
+    }
+    assert mentioning, f"no page mentions {word!r}"
+
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.goto(built_site.url, wait_until="load")
+    tab.locator(".md-search__input").click()
+    tab.keyboard.type(word)
+    tab.wait_for_selector(".md-search-result__item")
+    # Each result item starts with a link to the page; links to its sections follow.
+    hrefs = tab.eval_on_selector_all(
+        ".md-search-result__item > .md-search-result__link", "links => links.map(l => l.href)"
+    )
+    context.close()
+    base_path = urlparse(built_site.url).path
+    found = {urlparse(href).path.removeprefix(base_path) for href in hrefs}
+    assert found, f"searching {word!r} found nothing"
+    assert found <= mentioning
+    assert titled <= found
+
+
+def _title(path: Path) -> str:
+    heading = re.search(r"<h1\b.*?</h1>", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+    return unescape(re.sub(r"<[^>]+>", "", heading.group(0))) if heading else ""
+
+
+def test_instant_navigation_renders_math(
+    built_site: BuiltSite, browser: Any, page_views: Views
+) -> None:
+    """Follow the navigation link to every page in turn, as a reader clicks through the site.
+
+    Material's instant navigation swaps the content without reloading the page, so the math
+    script must run again: each page must show the formulas a fresh load shows.
+    """
+    context = browser.new_context()
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.goto(built_site.url, wait_until="load")
+    # Material emits `document$` once per page shown, after the page's own subscribers (math).
+    tab.evaluate(
+        """() => {
+             window.calcrefPagesShown = 0;
+             document$.subscribe(() => { window.calcrefPagesShown += 1; });
+           }"""
+    )
+    linked = tab.eval_on_selector_all(
+        ".md-nav--primary a.md-nav__link[href]", "links => links.map(l => l.href)"
+    )
+    base_path = urlparse(built_site.url).path
+    targets = sorted({urlparse(href).path.removeprefix(base_path) for href in linked} - {""})
+    problems: dict[str, list[str]] = {}
+    for page in [*targets, ""]:
+        problems[page] = _follow_link(tab, built_site.url + page, page_views[page, "light"])
+    context.close()
+    assert targets, "the navigation links to no page besides the home page"
+    assert {page: found for page, found in problems.items() if found} == {}
+    assert errors == []
+
+
+def _follow_link(tab: Any, url: str, fresh: PageView) -> list[str]:
+    shown = tab.evaluate("window.calcrefPagesShown")
+    tab.evaluate(
+        """url => [...document.querySelectorAll('.md-nav--primary a.md-nav__link[href]')]
+                  .find(link => link.href === url).click()""",
+        url,
+    )
+    tab.wait_for_function("shown => window.calcrefPagesShown !== shown", arg=shown)
+    problems = []
+    if tab.evaluate("window.calcrefPagesShown === undefined"):
+        problems.append("the link reloaded the page: instant navigation is off")
+    seen = tab.evaluate(INSPECT_PAGE)
+    if seen["formulas"] != fresh.formulas:
+        problems.append(f"{seen['formulas']} formulas, but a fresh load shows {fresh.formulas}")
+    if seen["unrenderedMath"] or seen["katexErrors"] or seen["rawTex"]:
+        problems.append(f"math not rendered: {seen['unrenderedMath']} formulas, {seen['rawTex']}")
+    return problems
