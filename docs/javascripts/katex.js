@@ -15,6 +15,11 @@
       const tex = source.replace(/^\\[([]/, "").replace(/\\[)\]]$/, "");
       katex.render(tex, element, { ...options, displayMode: display });
       element.dataset.katexRendered = "true";
+      // A formula wider than the page scrolls sideways (extra.css); a keyboard reader can
+      // scroll it only if it takes focus (WCAG 2.1.1, axe: scrollable-region-focusable).
+      if (display && element.scrollWidth > element.clientWidth) {
+        element.tabIndex = 0;
+      }
     });
   }
 
