@@ -15,13 +15,25 @@
       const tex = source.replace(/^\\[([]/, "").replace(/\\[)\]]$/, "");
       katex.render(tex, element, { ...options, displayMode: display });
       element.dataset.katexRendered = "true";
-      // A formula wider than the page scrolls sideways (extra.css); a keyboard reader can
-      // scroll it only if it takes focus (WCAG 2.1.1, axe: scrollable-region-focusable).
-      if (display && element.scrollWidth > element.clientWidth) {
+    });
+    updateTabStops(root);
+  }
+
+  // A formula wider than the page scrolls sideways (extra.css); a keyboard reader can scroll it
+  // only if it takes focus (WCAG 2.1.1, axe: scrollable-region-focusable). Widths change when
+  // KaTeX's fonts arrive, the window is resized or a collapsed block opens: check again then.
+  function updateTabStops(root) {
+    root.querySelectorAll("div.arithmatex").forEach((element) => {
+      if (element.scrollWidth > element.clientWidth) {
         element.tabIndex = 0;
+      } else {
+        element.removeAttribute("tabindex");
       }
     });
   }
+  document.fonts.addEventListener("loadingdone", () => updateTabStops(document.body));
+  window.addEventListener("resize", () => updateTabStops(document.body));
+  document.addEventListener("toggle", () => updateTabStops(document.body), true);
 
   // Notebook pages (mkdocs-jupyter) leave $...$ in plain markdown cells.
   function renderNotebookMarkdown(root) {
