@@ -1,0 +1,283 @@
+"""The site's budgets: build time, test-suite time, first-view weight and Lighthouse scores.
+
+Run: ``uv run python bench/bench_site.py`` (everything), or pick parts:
+``--build``, ``--weight``, ``--lighthouse``, ``--suite``. Prints one table per part.
+
+- Build: a clean build in a fresh export of ``HEAD`` (no cache of any kind), then an unchanged
+  rebuild in the same directory (caches warm), both ``mkdocs build --strict``.
+- Weight: every page of the build (found by walking it) loaded in Chromium with an empty cache;
+  each response counted gzipped, as ``tests/page_weight.py`` does; split by kind.
+- Lighthouse 12.2.3 (``.ci/node_modules``) on the home page, a chapter and a notebook page,
+  served by a small static server that gzips text the way a real host does (``python -m
+  http.server`` does not, which makes performance look worse than it is). Mobile (the default)
+  and desktop presets.
+- Suite: ``pytest`` as ``./dev test`` runs it, wall time and the slowest tests.
+
+Targets (issue 8): chapter page <= 200 KB gzipped first view; Lighthouse 100 in all four
+categories; clean build <= 20 s; full suite <= 2 minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from page_weight import PageWeight, measure_page  # noqa: E402
+from site_fixtures import (  # noqa: E402
+    CHROMIUM_FLAGS,
+    NODE_MODULES,
+    build_site,
+    chromium_path,
+    site_pages,
+)
+
+CHAPTER_BUDGET = 200_000
+BUILD_BUDGET = 20.0
+SUITE_BUDGET = 120.0
+KINDS = ["html", "css", "js", "font", "image", "data", "other"]
+LIGHTHOUSE_CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
+_COMPRESSIBLE = re.compile(r"^(text/|application/(javascript|json|xml))|svg|xml")
+
+
+# --- A static server that gzips, as GitHub Pages does ----------------------------------------
+
+
+class GzipHandler(SimpleHTTPRequestHandler):
+    """Serve files; gzip text when the client accepts it. Quiet."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def send_head(self) -> Any:
+        target = Path(self.translate_path(self.path))
+        if target.is_dir():
+            if not urlsplit(self.path).path.endswith("/"):
+                return super().send_head()  # redirects to the URL with a slash
+            target = target / "index.html"
+        content_type = self.guess_type(str(target))
+        accepts_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not target.is_file() or not accepts_gzip or not _COMPRESSIBLE.search(content_type):
+            return super().send_head()
+        body = gzip.compress(target.read_bytes(), compresslevel=6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "max-age=600")
+        self.end_headers()
+        return _Body(body)
+
+
+class _Body:
+    """A file-like object over bytes, for ``SimpleHTTPRequestHandler.copyfile``."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def read(self, size: int = -1) -> bytes:
+        chunk, self.data = (self.data, b"") if size < 0 else (self.data[:size], self.data[size:])
+        return chunk
+
+    def close(self) -> None:
+        pass
+
+
+@contextmanager
+def served_build(gzip_text: bool) -> Iterator[tuple[Path, str]]:
+    """Build the site into a temporary directory and serve it on loopback."""
+    handler = GzipHandler if gzip_text else SimpleHTTPRequestHandler
+    with tempfile.TemporaryDirectory() as directory:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=directory))
+        url = f"http://127.0.0.1:{server.server_port}/"
+        build = build_site(Path(directory), url)
+        if build.returncode != 0:
+            sys.exit(build.stderr)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield Path(directory), url
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+# --- Build time --------------------------------------------------------------------------------
+
+
+def timed_build(project: Path, site: Path) -> float:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=project,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
+def bench_build() -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        project = Path(scratch) / "project"
+        project.mkdir()
+        archive = subprocess.run(
+            ["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(project)], input=archive, check=True)
+        clean = timed_build(project, Path(scratch) / "site")
+        unchanged = timed_build(project, Path(scratch) / "site")
+    print("\nBuild (mkdocs build --strict, fresh export of HEAD)")
+    print(
+        f"  clean build       {clean:6.1f} s   budget {BUILD_BUDGET:.0f} s  {_verdict(clean <= 20)}"
+    )
+    print(f"  unchanged rebuild {unchanged:6.1f} s")
+
+
+# --- Page weight ---------------------------------------------------------------------------------
+
+
+def bench_weight() -> None:
+    from playwright.sync_api import sync_playwright
+
+    with served_build(gzip_text=False) as (directory, url), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        weights = [measure_page(browser, url + page) for page in site_pages(directory)]
+        browser.close()
+    print("\nFirst view, KB gzipped (fonts and raster images as they are); data = search index")
+    print(f"{'page':42}" + "".join(f"{kind:>7}" for kind in KINDS) + f"{'page':>8}  budget")
+    for weight in weights:
+        print(_weight_row(weight, url))
+
+
+def _weight_row(weight: PageWeight, base: str) -> str:
+    split = weight.by_kind()
+    cells = "".join(f"{split.get(kind, (0, 0))[1] / 1000:7.1f}" for kind in KINDS)
+    name = weight.url.removeprefix(base) or "(home)"
+    verdict = _verdict(weight.page_total <= CHAPTER_BUDGET)
+    return f"{name:42}{cells}{weight.page_total / 1000:8.1f}  {verdict}"
+
+
+# --- Lighthouse ----------------------------------------------------------------------------------
+
+
+def lighthouse_pages(directory: Path) -> list[str]:
+    """The home page, the first chapter page and the first notebook page, if there is one."""
+    pages = site_pages(directory)
+    chapters = [page for page in pages if page.startswith("derivatives/")]
+    notebooks = [page for page in pages if page.startswith("notebooks/") and page != "notebooks/"]
+    return ["", *chapters[:1], *notebooks[:1]]
+
+
+def run_lighthouse(url: str, preset: str) -> dict[str, float]:
+    cli = NODE_MODULES / "lighthouse" / "cli" / "index.js"
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "report.json"
+        command = [
+            "node",
+            str(cli),
+            url,
+            "--quiet",
+            "--output=json",
+            f"--output-path={report}",
+            "--only-categories=" + ",".join(LIGHTHOUSE_CATEGORIES),
+            "--chrome-flags=--headless=new " + " ".join(CHROMIUM_FLAGS),
+        ]
+        if preset == "desktop":
+            command.append("--preset=desktop")
+        env = {**os.environ, "CHROME_PATH": chromium_path() or ""}
+        subprocess.run(command, env=env, check=True, capture_output=True, timeout=300)
+        result = json.loads(report.read_text(encoding="utf-8"))
+    categories = result["categories"]
+    scores = {name: round(categories[name]["score"] * 100) for name in LIGHTHOUSE_CATEGORIES}
+    failing = [
+        f"{audit_id} ({audit['score']})"
+        for audit_id, audit in result["audits"].items()
+        if audit.get("score") is not None
+        and audit["score"] < 1
+        and audit.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings")
+    ]
+    metrics = result["audits"]
+    scores["LCP s"] = metrics["largest-contentful-paint"]["numericValue"] / 1000
+    scores["TBT ms"] = metrics["total-blocking-time"]["numericValue"]
+    scores["failing"] = failing  # type: ignore[assignment]
+    return scores
+
+
+def bench_lighthouse() -> None:
+    if not (NODE_MODULES / "lighthouse").is_dir():
+        print("\nLighthouse: not installed; run `npm ci --prefix .ci`")
+        return
+    with served_build(gzip_text=True) as (directory, url):
+        rows = [
+            (page or "(home)", preset, run_lighthouse(url + page, preset))
+            for page in lighthouse_pages(directory)
+            for preset in ("mobile", "desktop")
+        ]
+    print("\nLighthouse 12.2.3, served with gzip (target: 100 in each category)")
+    header = "".join(f"{name[:13]:>14}" for name in LIGHTHOUSE_CATEGORIES)
+    print(f"{'page':32}{'preset':>8}{header}{'LCP s':>8}{'TBT ms':>8}")
+    for page, preset, scores in rows:
+        cells = "".join(f"{scores[name]:>14}" for name in LIGHTHOUSE_CATEGORIES)
+        print(f"{page:32}{preset:>8}{cells}{scores['LCP s']:8.2f}{scores['TBT ms']:8.0f}")
+        if scores["failing"]:
+            print(f"{'':40}below 1: {', '.join(scores['failing'])}")  # type: ignore[arg-type]
+
+
+# --- Test suite ----------------------------------------------------------------------------------
+
+
+def bench_suite() -> None:
+    start = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "--durations=8"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    summary = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else run.stderr[-500:]
+    print("\nTest suite (pytest, as ./dev test runs it)")
+    print(f"  wall time {elapsed:6.1f} s   budget {SUITE_BUDGET:.0f} s  {_verdict(elapsed <= 120)}")
+    print(f"  {summary}")
+    durations = re.search(r"slowest \d+ durations =+\n(.*?)\n\n", run.stdout, flags=re.DOTALL)
+    if durations:
+        print("  slowest:\n    " + durations.group(1).replace("\n", "\n    "))
+
+
+def _verdict(ok: bool) -> str:
+    return "ok" if ok else "OVER"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parts = ["build", "weight", "lighthouse", "suite"]
+    for part in parts:
+        parser.add_argument(f"--{part}", action="store_true", help=f"run the {part} bench")
+    arguments = parser.parse_args()
+    chosen = [part for part in parts if getattr(arguments, part)] or parts
+    print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
+    for part in chosen:
+        globals()[f"bench_{part}"]()
+
+
+if __name__ == "__main__":
+    main()
