@@ -10,6 +10,7 @@ import asyncio
 import re
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,7 +143,11 @@ def notebook_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
         limit = asyncio.Semaphore(CONCURRENT_KERNELS)
         return await asyncio.gather(*(run(path, limit) for path in NOTEBOOKS))
 
-    return dict(zip(NAMES, asyncio.run(run_all()), strict=True))
+    # In a thread of its own: Playwright's sync API (the session's browser, if a browser test
+    # ran first) keeps an event loop running in the main thread, where asyncio.run refuses.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        runs = pool.submit(asyncio.run, run_all()).result()
+    return dict(zip(NAMES, runs, strict=True))
 
 
 @pytest.mark.parametrize("name", NAMES)
