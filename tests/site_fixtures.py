@@ -153,9 +153,12 @@ class PageView:
     raw_tex: list[str] = field(default_factory=list)
     images: int = 0
     broken_images: list[str] = field(default_factory=list)
-    # The text Material's copy button puts on the clipboard, for each `python` block.
+    # The text Material's copy button puts on the clipboard, for each `python` block of the
+    # page and for each code cell of a notebook (IPython: it may hold `%magics`).
     python_copies: list[str] = field(default_factory=list)
-    # axe-core's violations (wcag2a, wcag2aa), or None when the npm tools are not installed.
+    ipython_copies: list[str] = field(default_factory=list)
+    # axe-core's violations (WCAG 2.0 and 2.1 A and AA, and axe's best practices, as Lighthouse
+    # runs them), or None when the npm tools are not installed.
     axe_violations: list[dict[str, Any]] | None = None
 
 
@@ -191,14 +194,16 @@ async () => {
     }
   }
   // Material copies the `data-copy` of the nearest element that has one, else the text shown.
-  const pythonCopies = [...document.querySelectorAll(".language-python.highlight pre > code")]
-    .map((code) => {
-      code.setAttribute("data-md-copying", "");
-      const owner = code.closest("[data-copy]");
-      const text = owner ? owner.getAttribute("data-copy") : code.innerText;
-      code.removeAttribute("data-md-copying");
-      return text.trimEnd();
-    });
+  const copyOf = (code) => {
+    code.setAttribute("data-md-copying", "");
+    const owner = code.closest("[data-copy]");
+    const text = owner ? owner.getAttribute("data-copy") : code.innerText;
+    code.removeAttribute("data-md-copying");
+    return text.trimEnd();
+  };
+  // Notebook cells are IPython (`%pip` and the like); page blocks are plain Python.
+  const pythonBlocks = [...document.querySelectorAll(".language-python.highlight pre > code")];
+  const isCell = (code) => code.closest(".jp-Cell") !== null;
   return {
     rendered,
     appliedScheme: document.body.getAttribute("data-md-color-scheme") || "",
@@ -208,14 +213,15 @@ async () => {
     rawTex,
     images: images.length,
     brokenImages: images.filter((img) => img.naturalWidth === 0).map((img) => img.src),
-    pythonCopies,
+    pythonCopies: pythonBlocks.filter((code) => !isCell(code)).map(copyOf),
+    ipythonCopies: pythonBlocks.filter(isCell).map(copyOf),
   };
 }
 """
 
 RUN_AXE = """
 () => axe.run(document, {
-  runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] },
+  runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
   resultTypes: ["violations"],
 }).then((results) => results.violations.map((violation) => ({
   id: violation.id,
@@ -288,6 +294,7 @@ def _load_and_inspect(tab: Any, recorder: _Recorder, url: str, view: PageView) -
     view.images = seen["images"]
     view.broken_images = seen["brokenImages"]
     view.python_copies = seen["pythonCopies"]
+    view.ipython_copies = seen["ipythonCopies"]
 
 
 @pytest.fixture(scope="session")

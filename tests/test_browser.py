@@ -87,13 +87,18 @@ def test_every_image_loads(page_views: Views, scheme: str) -> None:
 
 
 def copy_problems(view: PageView) -> list[str]:
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    ipython = TransformerManager()
+    copies = [(code, code) for code in view.python_copies]
+    copies += [(code, ipython.transform_cell(code)) for code in view.ipython_copies]
     problems = []
-    for number, code in enumerate(view.python_copies, start=1):
+    for number, (code, python) in enumerate(copies, start=1):
         if re.search(r"^(>>>|\.\.\.)( |$)", code, flags=re.MULTILINE):
             problems.append(f"block {number} copies doctest prompts: {code[:80]!r}")
             continue
         try:
-            compile(code, f"{view.page} block {number}", "exec")
+            compile(python, f"{view.page} block {number}", "exec")
         except SyntaxError as error:
             problems.append(f"block {number} copies code that does not compile: {error}")
     return problems
