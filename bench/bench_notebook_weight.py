@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import threading
-from functools import partial
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from page_weight import PageWeight, measure_page  # noqa: E402
-from site_fixtures import CHROMIUM_FLAGS, _QuietHandler, build_site, chromium_path  # noqa: E402
+from site_fixtures import CHROMIUM_FLAGS, chromium_path, served_build  # noqa: E402
 
 KINDS = ["html", "css", "js", "font", "data", "image", "other"]
 BUDGET = 250_000
@@ -45,19 +42,16 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as directory:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=directory))
-        base = f"http://127.0.0.1:{server.server_port}/"
-        build = build_site(Path(directory), base)
-        if build.returncode != 0:
-            sys.exit(build.stderr)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=chromium_path(), args=CHROMIUM_FLAGS
-            )
-            weights = [measure_page(browser, base + page) for page in pages()]
-            browser.close()
-        server.shutdown()
+        try:
+            with served_build(Path(directory)) as site, sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=chromium_path(), args=CHROMIUM_FLAGS
+                )
+                weights = [measure_page(browser, site.url + page) for page in pages()]
+                browser.close()
+        except RuntimeError as error:
+            sys.exit(str(error))
+        base = site.url
     print_table(weights, base)
 
 

@@ -27,12 +27,10 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,10 +42,10 @@ from page_weight import PageWeight, measure_page  # noqa: E402
 from site_fixtures import (  # noqa: E402
     CHROMIUM_FLAGS,
     NODE_MODULES,
-    build_site,
     chromium_path,
     site_pages,
 )
+from site_fixtures import served_build as shared_served_build  # noqa: E402
 
 CHAPTER_BUDGET = 200_000
 BUILD_BUDGET = 20.0
@@ -105,17 +103,11 @@ def served_build(gzip_text: bool) -> Iterator[tuple[Path, str]]:
     """Build the site into a temporary directory and serve it on loopback."""
     handler = GzipHandler if gzip_text else SimpleHTTPRequestHandler
     with tempfile.TemporaryDirectory() as directory:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=directory))
-        url = f"http://127.0.0.1:{server.server_port}/"
-        build = build_site(Path(directory), url)
-        if build.returncode != 0:
-            sys.exit(build.stderr)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
-            yield Path(directory), url
-        finally:
-            server.shutdown()
-            server.server_close()
+            with shared_served_build(Path(directory), handler) as site:
+                yield site.directory, site.url
+        except RuntimeError as error:
+            sys.exit(str(error))
 
 
 # --- Build time --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -58,22 +59,35 @@ def build_site(site_dir: Path, site_url: str) -> subprocess.CompletedProcess[str
     )
 
 
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSite]:
-    """Build the site once per session and serve it from a thread on 127.0.0.1."""
-    directory = tmp_path_factory.mktemp("site")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=directory))
+@contextmanager
+def served_build(
+    directory: Path, handler: type[SimpleHTTPRequestHandler] = _QuietHandler
+) -> Iterator[BuiltSite]:
+    """Build the site into `directory` for its own loopback origin, and serve it from a thread.
+
+    Raises ``RuntimeError`` with mkdocs' log when the strict build fails.
+    """
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=directory))
     url = f"http://127.0.0.1:{server.server_port}/"
-    build = build_site(directory, url)
-    if build.returncode != 0:
-        pytest.fail(f"mkdocs build --strict failed:\n{build.stderr}", pytrace=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
+        build = build_site(directory, url)
+        if build.returncode != 0:
+            raise RuntimeError(f"mkdocs build --strict failed:\n{build.stderr}")
+        threading.Thread(target=server.serve_forever, daemon=True).start()
         yield BuiltSite(directory, url, build.stderr)
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSite]:
+    """Build the site once per session and serve it from a thread on 127.0.0.1."""
+    try:
+        with served_build(tmp_path_factory.mktemp("site")) as site:
+            yield site
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 def chromium_path() -> str | None:
@@ -81,15 +95,21 @@ def chromium_path() -> str | None:
     return os.environ.get("CALCREF_CHROMIUM") or shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """A headless Chromium driven by Playwright."""
+def require_chromium() -> str:
+    """Chromium's path; skip the test without it locally, fail it on CI (which installs it)."""
     executable = chromium_path()
     if executable is None:
         message = "Chromium is not installed: `apt-get install chromium` (`.ci/run` does it)."
         if os.environ.get("CI"):
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
+    return executable
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A headless Chromium driven by Playwright."""
+    executable = require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

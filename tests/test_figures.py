@@ -5,7 +5,6 @@ What each figure *draws* is checked in test_plotting.py; here, how figures reach
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
-from site_fixtures import CHROMIUM_FLAGS, BuiltSite, chromium_path
+from site_fixtures import CHROMIUM_FLAGS, BuiltSite, require_chromium
 
 from calcref import figures, plotting
 
@@ -358,12 +357,7 @@ def _figure_images(executable: str, urls: list[str]) -> list[tuple[str, bool, in
 
 def test_figures_load_as_images_in_a_browser(built_site: BuiltSite) -> None:
     """Every figure on the pages that embed one decodes in Chromium (a bad SVG shows nothing)."""
-    executable = chromium_path()
-    if executable is None:
-        message = "Chromium is not installed: `apt-get install chromium` (`.ci/run` does it)."
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    executable = require_chromium()
     pages = sorted({page.relative_to(DOCS).with_suffix("") for page, *_ in _embeds()})
     urls = [f"{built_site.url}{page.as_posix()}/" for page in pages]
     # Playwright's sync API runs an event loop; in a thread of its own it cannot clash with
