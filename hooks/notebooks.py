@@ -80,7 +80,7 @@ def colab_url(repo_url: str, edit_uri: str, src_uri: str) -> str | None:
 
 
 def notebook_actions(download_name: str, colab: str | None) -> str:
-    """The download button and the Colab link shown under a notebook's title."""
+    """The download button, the Colab link and a note on outputs, under a notebook's title."""
     name = html.escape(download_name, quote=True)
     buttons = [
         f'<a class="md-button md-button--primary" href="{name}" download="{name}" '
@@ -89,7 +89,16 @@ def notebook_actions(download_name: str, colab: str | None) -> str:
     if colab is not None:
         href = html.escape(colab, quote=True)
         buttons.append(f'<a class="md-button" href="{href}">Open in Colab</a>')
-    return f'<p class="notebook-actions">{" ".join(buttons)}</p>'
+    return f'<p class="notebook-actions">{" ".join(buttons)}</p>' + _NOT_RUN_NOTE
+
+
+# The build does not execute notebooks (the tests do), so a page shows code without outputs:
+# say so where the reader starts, rather than let them wait for results.
+_NOT_RUN_NOTE = (
+    '<p class="notebook-note">This page shows the code only: the outputs appear when you run '
+    "the notebook. The project's tests run every cell on each change, so each one runs as "
+    "shown.</p>"
+)
 
 
 def _insert_after_title(cells: str, block: str) -> str:

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import nbformat
 import pytest
@@ -27,6 +27,11 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 NAMES = [path.stem for path in NOTEBOOKS]
 MKDOCS_YML = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
 REPO_URL = re.search(r"^repo_url: (\S+)$", MKDOCS_YML, flags=re.MULTILINE).group(1)
+# The address the site is published at (the default of `site_url`): a notebook links its
+# chapter there, so that the link also works in Colab or a downloaded copy.
+PUBLISHED_URL = re.search(
+    r'^site_url: !ENV \[SITE_URL, "(\S+)"\]$', MKDOCS_YML, flags=re.MULTILINE
+).group(1)
 # A first view of a notebook page (HTML, CSS, JS, fonts, images), gzipped. The search index,
 # fetched by a worker for every page alike, is reported by bench/bench_notebook_weight.py.
 PAGE_WEIGHT_BUDGET = 250_000
@@ -34,6 +39,10 @@ CELL_TIMEOUT_SECONDS = 120
 CONCURRENT_KERNELS = 3
 # Characters a code cell shows on a desktop page before it scrolls sideways.
 MAX_CODE_LINE = 84
+# `w^\top`, `\top x`: a letter the workbooks use for vectors, not in `\mathbf`.
+PLAIN_VECTOR_NEXT_TO_TRANSPOSE = re.compile(
+    r"(?<!\\mathbf )(?<![\\\w])[abghuvwx]\^\\top|\\top\s*[abghuvwx]\b"
+)
 
 
 def read(path: Path) -> nbformat.NotebookNode:
@@ -44,28 +53,32 @@ def page_of(name: str) -> str:
     return f"notebooks/{name}/"
 
 
-# One workbook per chapter of the course, named after the chapter's page.
-CHAPTERS = [
-    "derivative-1d",
-    "linear-approximation",
-    "derivative-3d",
-    "directional-derivative",
-    "partial-derivatives",
-    "gradient",
-    "gradient-theorem",
-    "second-derivative",
-    "hessian",
-]
+def nav_section(title: str) -> list[tuple[str, str]]:
+    """The ``(title, path)`` entries of one top-level section of the site's nav."""
+    from mkdocs.utils.yaml import yaml_load
+
+    nav = yaml_load(MKDOCS_YML)["nav"]
+    section = next(entry[title] for entry in nav if isinstance(entry, dict) and title in entry)
+    return [next(iter(entry.items())) for entry in section]
+
+
+# The chapters are the Course section of the nav: a chapter added there needs a workbook.
+CHAPTER_PAGES = {Path(path).stem: path for _, path in nav_section("Course")}
+CHAPTERS = list(CHAPTER_PAGES)
+
+
+def chapter_url(name: str) -> str:
+    return CHAPTER_PAGES[name].removesuffix(".md") + "/"
 
 
 def test_every_chapter_has_a_workbook_and_nothing_else() -> None:
     assert sorted(NAMES) == sorted(CHAPTERS)
 
 
-def test_the_nav_lists_the_workbooks_in_chapter_order() -> None:
-    section = MKDOCS_YML.split("  - Notebooks:\n", 1)[1]
-    listed = re.findall(r"notebooks/([\w-]+)\.ipynb", section)
-    assert listed == CHAPTERS
+def test_the_nav_lists_the_workbooks_in_chapter_order_under_the_chapter_titles() -> None:
+    chapters = [(title, Path(path).stem) for title, path in nav_section("Course")]
+    workbooks = [(title, Path(path).stem) for title, path in nav_section("Notebooks")]
+    assert workbooks == chapters
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
@@ -87,6 +100,10 @@ class TestStoredNotebook:
         assert cells[1].cell_type == "code"
         assert 'find_spec("calcref")' in cells[1].source
 
+    def test_introduction_links_the_chapter_on_the_published_site(self, path: Path) -> None:
+        introduction = read(path).cells[0].source
+        assert f"]({PUBLISHED_URL}{chapter_url(path.stem)})" in introduction
+
     def test_code_fits_the_page_without_scrolling(self, path: Path) -> None:
         long_lines = [
             line
@@ -96,6 +113,17 @@ class TestStoredNotebook:
             if len(line) > MAX_CODE_LINE
         ]
         assert long_lines == []
+
+    def test_writes_vectors_in_bold_as_the_chapters_do(self, path: Path) -> None:
+        # docs/notation.md: a vector is a bold column, $\mathbf w^\top \mathbf x$. A plain
+        # letter next to a transpose is a vector written like a number.
+        plain = [
+            match.group(0)
+            for cell in read(path).cells
+            if cell.cell_type == "markdown"
+            for match in PLAIN_VECTOR_NEXT_TO_TRANSPOSE.finditer(cell.source)
+        ]
+        assert plain == []
 
     def test_has_no_math_in_headings(self, path: Path) -> None:
         # The table of contents shows heading text as is: `$h$` would stay raw TeX there.
@@ -215,16 +243,28 @@ class TestInstallCell:
         return {"get_ipython": lambda: shell}
 
 
-@pytest.mark.parametrize("name", NAMES)
+def page_html(built_site: BuiltSite, page: str) -> str:
+    return (built_site.directory / page / "index.html").read_text(encoding="utf-8")
+
+
+def links_of(html: str, page: str) -> set[str]:
+    """Every link target of a built page, as a path from the site's root (or an absolute URL)."""
+    base = "http://site.invalid/"
+    targets = {urljoin(base + page, href) for href in re.findall(r'href="([^"#]*)', html)}
+    return {target.removeprefix(base) for target in targets}
+
+
+# Every chapter of the nav, so that a chapter without a workbook page fails here too.
+@pytest.mark.parametrize("name", CHAPTERS)
 class TestNotebookPage:
     def test_offers_the_notebook_for_download(self, built_site: BuiltSite, name: str) -> None:
-        html = (built_site.directory / page_of(name) / "index.html").read_text(encoding="utf-8")
+        html = page_html(built_site, page_of(name))
         assert f'href="{name}.ipynb" download="{name}.ipynb"' in html
         downloaded = built_site.directory / page_of(name) / f"{name}.ipynb"
         assert downloaded.read_bytes() == (NOTEBOOK_DIR / f"{name}.ipynb").read_bytes()
 
     def test_links_to_colab_on_the_repository_file(self, built_site: BuiltSite, name: str) -> None:
-        html = (built_site.directory / page_of(name) / "index.html").read_text(encoding="utf-8")
+        html = page_html(built_site, page_of(name))
         repository = urlparse(REPO_URL).path.strip("/")
         colab = (
             f"https://colab.research.google.com/github/{repository}"
@@ -232,10 +272,26 @@ class TestNotebookPage:
         )
         assert f'href="{colab}">Open in Colab</a>' in html
 
+    def test_chapter_and_workbook_link_each_other(self, built_site: BuiltSite, name: str) -> None:
+        chapter = chapter_url(name)
+        assert page_of(name) in links_of(page_html(built_site, chapter), chapter)
+        workbook_links = links_of(page_html(built_site, page_of(name)), page_of(name))
+        assert PUBLISHED_URL + chapter in workbook_links
+
+    def test_says_that_outputs_appear_when_the_notebook_runs(
+        self, built_site: BuiltSite, name: str
+    ) -> None:
+        # The build does not execute the notebooks: a reader must not wait for outputs.
+        html = page_html(built_site, page_of(name))
+        assert "jp-OutputArea-output" not in html
+        note = re.search(r'<p class="notebook-note">(.*?)</p>', html, flags=re.DOTALL)
+        assert note is not None
+        assert "outputs appear when you run" in note.group(1)
+
     def test_carries_no_notebook_script_style_or_mathjax(
         self, built_site: BuiltSite, name: str
     ) -> None:
-        html = (built_site.directory / page_of(name) / "index.html").read_text(encoding="utf-8")
+        html = page_html(built_site, page_of(name))
         article = html.split('<div class="jupyter-wrapper">', 1)[1].split("</article>", 1)[0]
         assert re.findall(r"<(?:script|style)\b", article) == []
         assert "mathjax" not in html.lower()
