@@ -4,7 +4,7 @@ mkdocs-jupyter renders a notebook with nbconvert's ``lab`` template, which bring
 inline JupyterLab CSS, a MathJax 2 block (it throws after Material's instant navigation), a
 Mermaid module and a clipboard custom element. Every page of this site already has what a
 notebook needs: Material's code styles (light and dark) and copy button, KaTeX for ``$...$``
-(``docs/javascripts/katex.js`` renders notebook Markdown cells), and
+(``hooks/katex.py`` renders notebook Markdown cells at build time), and
 ``docs/stylesheets/notebooks.css`` for the few cell rules left. So this hook keeps only the
 cells, rewrites code cells to Material's code-block markup, and adds the reader's two actions:
 download the ``.ipynb`` and open it in Colab.

@@ -229,7 +229,7 @@ async () => {
     appliedScheme: document.body.getAttribute("data-md-color-scheme") || "",
     formulas: document.querySelectorAll(".katex").length,
     katexErrors: document.querySelectorAll(".katex-error").length,
-    unrenderedMath: document.querySelectorAll(".arithmatex:not([data-katex-rendered])").length,
+    unrenderedMath: document.querySelectorAll(".arithmatex:not(:has(.katex))").length,
     rawTex,
     images: images.length,
     brokenImages: images.filter((img) => img.naturalWidth === 0).map((img) => img.src),

@@ -1,0 +1,113 @@
+"""hooks/katex.py: formulas rendered at build time, found where the site's pages put them."""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import re
+import subprocess
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+
+import pytest
+from site_fixtures import BuiltSite
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_hook() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("katex_hook", ROOT / "hooks" / "katex.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+hook = _load_hook()
+_ANNOTATION = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
+
+
+@pytest.fixture(scope="module")
+def render() -> object:
+    return hook.KatexRenderer()
+
+
+def annotations(rendered: str) -> list[str]:
+    """The TeX source KaTeX keeps in each formula's MathML, in page order."""
+    return [html.unescape(tex) for tex in _ANNOTATION.findall(rendered)]
+
+
+def test_arithmatex_output_is_rendered_inline_and_display(render: object) -> None:
+    page = (
+        '<p>Slope <span class="arithmatex">\\(f\'(x) &lt; 0\\)</span> here.</p>\n'
+        '<div class="arithmatex">\\[\\nabla f = \\begin{bmatrix} 1 \\\\ 2 \\end{bmatrix}\\]</div>'
+    )
+    rendered = hook.render_page_math(page, render, dollar_delimiters=False)
+    assert annotations(rendered) == [
+        "f'(x) < 0",
+        "\\nabla f = \\begin{bmatrix} 1 \\\\ 2 \\end{bmatrix}",
+    ]
+    assert rendered.count('class="katex-display"') == 1
+    assert "\\(" not in rendered.replace("\\(f", "")  # only inside annotations
+    assert rendered.startswith('<p>Slope <span class="arithmatex"><span class="katex">')
+
+
+def test_dollar_math_in_notebook_text_but_never_in_code(render: object) -> None:
+    page = (
+        "<p>For $f(x) = x^2$ and\n$g = e^x$, the sum is</p>\n<p>$$f + g$$</p>\n"
+        "<pre><code>cost = '$5 and $6'</code></pre><p>Inline <code>$x$</code> stays.</p>"
+    )
+    rendered = hook.render_page_math(page, render, dollar_delimiters=True)
+    assert annotations(rendered) == ["f(x) = x^2", "g = e^x", "f + g"]
+    assert "<pre><code>cost = '$5 and $6'</code></pre>" in rendered
+    assert "<code>$x$</code>" in rendered
+
+
+def test_dollars_are_text_on_pages_without_dollar_delimiters(render: object) -> None:
+    page = "<p>It costs $5, not $6.</p>"
+    assert hook.render_page_math(page, render, dollar_delimiters=False) == page
+
+
+def test_math_left_in_navigation_links_is_rendered(render: object) -> None:
+    page = '<a class="md-nav__link" href="#x"><span>The case \\(n = 1\\)</span></a>'
+    rendered = hook.render_page_math(page, render, dollar_delimiters=False)
+    assert annotations(rendered) == ["n = 1"]
+
+
+def test_renderer_matches_katex_in_node_when_node_is_present(render: object) -> None:
+    """Same KaTeX, same options: V8 in-process gives what Node gives (the reference build)."""
+    node = subprocess.run(["which", "node"], capture_output=True, text=True).stdout.strip()
+    if not node:
+        pytest.skip("Node.js is not installed: nothing to compare the in-process KaTeX with")
+    tex = "\\frac{\\partial^2 f}{\\partial x\\,\\partial y} = \\sigma(1-\\sigma)"
+    script = (
+        f"const katex = require({str(hook.KATEX_JS)!r});"
+        f"process.stdout.write(katex.renderToString({tex!r}, "
+        '{displayMode: true, throwOnError: true, strict: "ignore", output: "htmlAndMathml"}));'
+    )
+    expected = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True)
+    assert render(tex, display=True) == expected.stdout
+
+
+def test_a_formula_katex_cannot_parse_fails_naming_page_and_line(render: object) -> None:
+    source = "---\ndescription: x\n---\n# Title\n\nAn error: $\\frac{1}{$ here.\n"
+    page = SimpleNamespace(
+        file=SimpleNamespace(src_uri="section/page.md", abs_src_path="/x", content_string=source)
+    )
+    output = '<p>An error: <span class="arithmatex">\\(\\frac{1}{\\)</span> here.</p>'
+    with pytest.raises(Exception, match=r"docs/section/page\.md:6: KaTeX cannot render") as error:
+        hook.on_post_page(output, page, config=None)
+    assert "KaTeX parse error" in str(error.value)
+    assert type(error.value).__name__ == "PluginError"
+
+
+def test_built_pages_have_no_maths_script(built_site: BuiltSite) -> None:
+    """Readers download KaTeX's CSS and fonts, never its JavaScript."""
+    directory = built_site.directory
+    pages = list(directory.rglob("*.html"))
+    assert pages
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "katex.min.js" not in text, page
+        assert "auto-render" not in text, page
+    assert not (directory / "assets" / "vendor" / "katex" / "katex.min.js").exists()
