@@ -338,6 +338,18 @@ class TestPagesEmbedFiguresFromTheRegistry:
                 )
 
 
+# Figures are lazy (the hidden colour variant is never fetched): ask for each one, then look.
+LOAD_EVERY_IMAGE = """
+async (images) => {
+  await Promise.all(images.map((image) => {
+    image.loading = "eager";
+    return image.decode().catch(() => null);
+  }));
+  return images.map((image) => [image.currentSrc, image.complete, image.naturalWidth]);
+}
+"""
+
+
 def _figure_images(executable: str, urls: list[str]) -> list[tuple[str, bool, int]]:
     from playwright.sync_api import sync_playwright
 
@@ -347,10 +359,7 @@ def _figure_images(executable: str, urls: list[str]) -> list[tuple[str, bool, in
         images = []
         for url in urls:
             tab.goto(url, wait_until="networkidle")
-            images += tab.eval_on_selector_all(
-                'img[src*="figures/"]',
-                "images => images.map(i => [i.currentSrc, i.complete, i.naturalWidth])",
-            )
+            images += tab.eval_on_selector_all('img[src*="figures/"]', LOAD_EVERY_IMAGE)
         browser.close()
     return [tuple(image) for image in images]
 
@@ -366,3 +375,21 @@ def test_figures_load_as_images_in_a_browser(built_site: BuiltSite) -> None:
         images = pool.submit(_figure_images, executable, urls).result()
     assert len(images) >= 2
     assert [src for src, complete, width in images if not complete or width == 0] == []
+
+
+def test_built_figures_are_lazy_and_sized_as_drawn(built_site: BuiltSite) -> None:
+    """The hidden colour variant is never fetched, and the box is reserved before the image."""
+    embedded = 0
+    for page in built_site.directory.rglob("*.html"):
+        for img in re.findall(r'<img [^>]*src="[^"]*figures/[^"]+"[^>]*>', page.read_text("utf-8")):
+            embedded += 1
+            name = re.search(r"figures/([\w-]+\.svg)", img)
+            assert name, img
+            root = ElementTree.parse(built_site.directory / "figures" / name[1]).getroot()
+            width_pt, height_pt = (
+                float(root.get(side, "").removesuffix("pt")) for side in ("width", "height")
+            )
+            assert 'loading="lazy"' in img, (page, img)
+            assert f'width="{round(width_pt * 4 / 3)}"' in img, (page, img)
+            assert f'height="{round(height_pt * 4 / 3)}"' in img, (page, img)
+    assert embedded >= 2 * len(figures.REGISTRY)

@@ -6,10 +6,12 @@ import html
 import importlib.util
 import re
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
 import pytest
+from fontTools.ttLib import TTFont
 from site_fixtures import BuiltSite
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,3 +113,47 @@ def test_built_pages_have_no_maths_script(built_site: BuiltSite) -> None:
         assert "katex.min.js" not in text, page
         assert "auto-render" not in text, page
     assert not (directory / "assets" / "vendor" / "katex" / "katex.min.js").exists()
+
+
+class _KatexTextCollector(HTMLParser):
+    """Text inside ``.katex-html`` elements: what KaTeX draws with its own fonts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.characters: set[str] = set()
+        self._depth = 0  # open elements inside the current .katex-html, 0 when outside
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in VOID_ELEMENTS:
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        if self._depth or "katex-html" in classes:
+            self._depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._depth and tag not in VOID_ELEMENTS:
+            self._depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._depth:
+            self.characters |= set(data)
+
+
+VOID_ELEMENTS = {"br", "img", "hr", "input", "meta", "link", "wbr", "source", "col", "area"}
+
+
+def test_site_fonts_keep_every_glyph_its_formulas_draw(built_site: BuiltSite) -> None:
+    collector = _KatexTextCollector()
+    for page in built_site.directory.rglob("*.html"):
+        collector.feed(page.read_text(encoding="utf-8"))
+    drawn = collector.characters - {" ", "\n", "\u200b"}
+    assert len(drawn) > 50  # the site's formulas draw letters, digits, operators, Greek
+    original_bytes = subset_bytes = 0
+    for original in sorted((hook.KATEX_DIR / "fonts").glob("*.woff2")):
+        in_site = built_site.directory / hook.FONTS_IN_SITE / original.name
+        needed = {chr(code) for code in TTFont(original).getBestCmap()} & drawn
+        kept = {chr(code) for code in TTFont(in_site).getBestCmap()}
+        assert needed <= kept, f"{original.name} lost {sorted(needed - kept)}"
+        original_bytes += original.stat().st_size
+        subset_bytes += in_site.stat().st_size
+    assert subset_bytes < 0.6 * original_bytes

@@ -97,6 +97,8 @@ def test_figures_show_only_the_variant_of_the_colour_scheme(
     """A page embeds each figure twice, light then dark; the reader must see exactly one."""
     context = browser.new_context(color_scheme=scheme)
     tab = context.new_page()
+    fetched: list[str] = []
+    tab.on("request", lambda request: fetched.append(request.url))
     tab.goto(built_site.url + "derivatives/linear-approximation/", wait_until="networkidle")
     displays = tab.eval_on_selector_all(
         'article img[src*="figures/"]',
@@ -108,6 +110,10 @@ def test_figures_show_only_the_variant_of_the_colour_scheme(
         expected_hidden = src.endswith(f"#only-{hidden}")
         assert src.endswith((f"#only-{shown}", f"#only-{hidden}"))
         assert (display == "none") is expected_hidden, (src, display)
+    # Lazy figures: the hidden variant costs the reader nothing.
+    figure_files = [url.rsplit("/", 1)[1] for url in fetched if "/figures/" in url]
+    assert figure_files, "no figure was fetched: the page should show one near its top"
+    assert all(name.endswith("-dark.svg") == (shown == "dark") for name in figure_files), fetched
 
 
 def test_serve_command_answers_for_home_and_1d_page(tmp_path: Path) -> None:
