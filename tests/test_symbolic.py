@@ -441,28 +441,48 @@ class TestDerivation:
         with pytest.raises(symbolic.DerivationError, match="same shape"):
             d.step(2 * a.T, "transpose")
 
-    def test_latex_is_an_aligned_block_with_one_rule_per_line(self) -> None:
-        text = self.chain().latex()
-        lines = text.splitlines()
+    def test_latex_puts_each_step_on_a_line_and_its_rule_under_it(self) -> None:
+        lines = self.chain().latex().splitlines()
         assert lines[0] == r"\begin{aligned}"
         assert lines[-1] == r"\end{aligned}"
-        assert lines[1] == r"\frac{\partial}{\partial z} \left(x + 2 y - 3 z\right)^{2}"
-        assert text.count("&= ") == 3
-        assert text.count(r" \\") == 2  # rows separated, none after the last
-        for rule in ["chain rule", "linearity", "algebra"]:
-            assert rf"&& \text{{({rule})}}" in text
+        # The start on a line of its own, then (step, rule) pairs: a line is never as wide as
+        # an expression and a rule side by side.
+        assert lines[1] == r"& \frac{\partial}{\partial z} \left(x + 2 y - 3 z\right)^{2} \\"
+        steps, rules = lines[2:-1:2], lines[3:-1:2]
+        assert len(steps) == len(rules) == 3
+        assert all(line.startswith(r"  &\quad= ") and line.endswith(r" \\") for line in steps)
+        assert rules == [
+            r"  &\qquad\quad {\small\text{(chain rule)}} \\[0.2em]",
+            r"  &\qquad\quad {\small\text{(linearity)}} \\[0.2em]",
+            r"  &\qquad\quad {\small\text{(algebra)}}",  # no row break after the last
+        ]
         # The unevaluated product keeps the factor -3 visible, as on the slide.
-        assert r"2 \left(x + 2 y - 3 z\right) \left(-3\right)" in text
+        assert r"2 \left(x + 2 y - 3 z\right) \left(-3\right)" in steps[1]
+
+    def test_latex_of_a_bare_start(self) -> None:
+        assert symbolic.Derivation(x**2).latex() == "\\begin{aligned}\n& x^{2}\n\\end{aligned}"
 
     def test_latex_parenthesises_a_product_under_d_dx(self) -> None:
         d = symbolic.Derivation(sp.Derivative(x**2 * sp.sin(x), x))
         assert d.latex().splitlines()[1] == (
-            r"\frac{d}{d x} \left(x^{2} \sin{\left(x \right)}\right)"
+            r"& \frac{d}{d x} \left(x^{2} \sin{\left(x \right)}\right)"
         )
 
     def test_latex_escapes_rule_text(self) -> None:
-        d = symbolic.Derivation(x + x).step(2 * x, "collect x_1 & x_2")
-        assert r"\text{(collect x\_1 \& x\_2)}" in d.latex()
+        d = symbolic.Derivation(x + x).step(2 * x, "collect x_1 & x_2 {50%}")
+        assert r"\text{(collect x\_1 \& x\_2 \{50\%\})}" in d.latex()
+
+    @pytest.mark.parametrize(
+        ("rule", "text"),
+        [
+            ("cancel the common factor $h$", r"\text{(cancel the common factor $h$)}"),
+            (r"$\sigma' = \sigma (1 - \sigma)$", r"\text{($\sigma' = \sigma (1 - \sigma)$)}"),
+            ("the $x_i$ are constants, b_0 too", r"\text{(the $x_i$ are constants, b\_0 too)}"),
+            ("a lone $ sign", r"\text{(a lone \$ sign)}"),
+        ],
+    )
+    def test_latex_keeps_math_between_dollars_in_a_rule(self, rule: str, text: str) -> None:
+        assert text in symbolic.Derivation(x + x).step(2 * x, rule).latex()
 
     def test_repr_lists_steps_with_rules(self) -> None:
         text = repr(self.chain())
@@ -499,8 +519,8 @@ PAGE = textwrap.dedent(
     """
 )
 GOOD_MATH = r"""\begin{aligned}
-\frac{d}{d x} x^{3}
-  &= 3 x^{2}   && \text{(power rule)}
+& \frac{d}{d x} x^{3} \\
+  &\quad= 3 x^{2} \\   &\qquad\quad {\small\text{(power rule)}}
 \end{aligned}"""
 
 

@@ -423,10 +423,7 @@ def plot_secant_to_tangent(*, theme: Theme | str = LIGHT, ax: Axes | None = None
         axes.annotate(
             r"$(x_0, f(x_0))$", (data.x0, data.y0), xytext=(-88, 6), textcoords="offset points"
         )
-        axes.set_xlim(0.4, 3.2)
-        axes.set_ylim(-4, 30)
-        axes.set_xlabel("$x$")
-        axes.set_ylabel("$y$")
+        axes.set(xlim=(0.4, 3.2), ylim=(-4, 30), xlabel="$x$", ylabel="$y$")
         axes.legend(loc="upper left")
     return _root_figure(axes)
 
@@ -645,13 +642,15 @@ def plot_difference_error(*, theme: Theme | str = LIGHT, ax: Axes | None = None)
             )
         axes.text(0.97, 0.06, "truncation", transform=axes.transAxes, ha="right")
         axes.text(0.03, 0.06, "round-off", transform=axes.transAxes, ha="left")
-        axes.set_xlim(1e-16, 1)
-        axes.set_ylim(1e-13, 1e1)
-        axes.set_xticks([1e-16, 1e-12, 1e-8, 1e-4, 1])
-        axes.set_yticks([1e-12, 1e-8, 1e-4, 1])
+        axes.set(
+            xlim=(1e-16, 1),
+            ylim=(1e-13, 1e1),
+            xticks=[1e-16, 1e-12, 1e-8, 1e-4, 1],
+            yticks=[1e-12, 1e-8, 1e-4, 1],
+            xlabel="step $h$",
+            ylabel="absolute error",
+        )
         axes.minorticks_off()
-        axes.set_xlabel("step $h$")
-        axes.set_ylabel("absolute error")
         axes.legend(loc="upper center", ncols=2)
     return _root_figure(axes)
 
@@ -958,11 +957,13 @@ def plot_directional_slice(*, theme: Theme | str = LIGHT, fig: Figure | None = N
             label=f"slope {data.slope:.2f}",
         )
         right.plot([0.0], [g0], "o", color=palette.foreground, ms=5)
-        right.set_xlabel("$t$")
-        right.set_ylabel("$g(t)$")
-        right.set_xticks([-2, -1, 0])
-        right.set_yticks([0, 1, 2, 3, 4])
-        right.set_ylim(-0.1, 4.6)
+        right.set(
+            xlabel="$t$",
+            ylabel="$g(t)$",
+            xticks=[-2, -1, 0],
+            yticks=[0, 1, 2, 3, 4],
+            ylim=(-0.1, 4.6),
+        )
         right.legend(loc="upper center")
     return figure
 
@@ -1186,11 +1187,7 @@ def plot_gradient_contours(*, theme: Theme | str = LIGHT, ax: Axes | None = None
             width=0.006,
             gid="gradient",
         )
-        axes.set_aspect("equal")
-        axes.set_xlim(-2.2, 2.2)
-        axes.set_ylim(-1.6, 1.6)
-        axes.set_xlabel("$x$")
-        axes.set_ylabel("$y$")
+        axes.set(aspect="equal", xlim=(-2.2, 2.2), ylim=(-1.6, 1.6), xlabel="$x$", ylabel="$y$")
         axes.set_title(r"$\nabla f$ (arrows) across level sets of $f=x^2+3y^2$")
     return _root_figure(axes)
 
@@ -1283,10 +1280,12 @@ def plot_directional_cosine(*, theme: Theme | str = LIGHT, ax: Axes | None = Non
         )
         axes.set_xticks([-180, -90, 0, 90, 180])
         axes.set_xticklabels(["\N{MINUS SIGN}180°", "\N{MINUS SIGN}90°", "0°", "90°", "180°"])
-        axes.set_xlim(-180, 180)
-        axes.set_ylim(-2.8, 3.4)
-        axes.set_xlabel(r"angle of the unit vector $v$")
-        axes.set_ylabel(r"$D_v f(1, 0.5)$")
+        axes.set(
+            xlim=(-180, 180),
+            ylim=(-2.8, 3.4),
+            xlabel=r"angle of the unit vector $v$",
+            ylabel=r"$D_v f(1, 0.5)$",
+        )
     return _root_figure(axes)
 
 
@@ -1374,10 +1373,7 @@ def plot_cup_and_cap(*, theme: Theme | str = LIGHT, ax: Axes | None = None) -> F
                 label=f"quadratic at {_number(a)}: $f''={d2:.0f}$, {shape}",
             )
             axes.plot([a], [_cup_cap(a)], "o", color=color, ms=6)
-        axes.set_xlim(-2.3, 2.3)
-        axes.set_ylim(-4.2, 4.2)
-        axes.set_xlabel("$x$")
-        axes.set_ylabel("$y$")
+        axes.set(xlim=(-2.3, 2.3), ylim=(-4.2, 4.2), xlabel="$x$", ylabel="$y$")
         axes.legend(loc="lower right")
     return _root_figure(axes)
 
@@ -1589,9 +1585,6 @@ def plot_sigmoid_derivative(*, theme: Theme | str = LIGHT, ax: Axes | None = Non
             textcoords="offset points",
             color=palette.accent,
         )
-        axes.set_xlim(-6, 6)
-        axes.set_ylim(-0.02, 1.05)
-        axes.set_yticks([0, 0.25, 0.5, 0.75, 1])
-        axes.set_xlabel("$x$")
+        axes.set(xlim=(-6, 6), ylim=(-0.02, 1.05), yticks=[0, 0.25, 0.5, 0.75, 1], xlabel="$x$")
         axes.legend(loc="center left", bbox_to_anchor=(0.0, 0.62))
     return _root_figure(axes)

@@ -706,11 +706,12 @@ class Derivation:
     >>> d.check(x * (2 * sp.sin(x) + x * sp.cos(x)))
     >>> print(d.latex())
     \begin{aligned}
-    \frac{d}{d x} \left(x^{2} \sin{\left(x \right)}\right)
-      &= x^{2} \frac{d}{d x} \sin{\left(x \right)} + \sin{\left(x \right)} \frac{d}{d x} x^{2}
-      && \text{(product rule)} \\
-      &= x^{2} \cos{\left(x \right)} + 2 x \sin{\left(x \right)}
-      && \text{(power rule, derivative of sin)}
+    & \frac{d}{d x} \left(x^{2} \sin{\left(x \right)}\right) \\
+      &\quad= x^{2} \frac{d}{d x} \sin{\left(x \right)}
+        + \sin{\left(x \right)} \frac{d}{d x} x^{2} \\
+      &\qquad\quad {\small\text{(product rule)}} \\[0.2em]
+      &\quad= x^{2} \cos{\left(x \right)} + 2 x \sin{\left(x \right)} \\
+      &\qquad\quad {\small\text{(power rule, derivative of sin)}}
     \end{aligned}
 
     A wrong step fails at once:
@@ -783,19 +784,25 @@ class Derivation:
             )
 
     def latex(self, **settings: Any) -> str:
-        r"""Render the derivation as a LaTeX ``aligned`` environment, one step per line.
+        r"""Render the derivation as a LaTeX ``aligned`` environment.
 
-        The first line is ``start &= step_1 && \text{(rule)}``, the next ``&= step_2 && ...``.
+        The start stands on a line of its own; each step follows as ``= step`` on the next
+        line, with its rule in small type on the line under it. A derivation is then as wide as
+        its widest expression (not that plus its longest rule), so it fits a page column.
+        Math in a rule is written between dollar signs: ``"cancel the common factor $h$"``.
         `settings` are passed to ``sympy.latex`` (for instance ``order="none"``).
         """
-        head = _latex_line(self._start, settings)
-        if not self._steps:
-            return "\\begin{aligned}\n" + head + "\n\\end{aligned}"
-        rows = [
-            f"  &= {_latex_line(s.expr, settings)}\n  && \\text{{({_latex_text(s.rule)})}}"
+        head = f"& {_latex_line(self._start, settings)}"
+        steps = [
+            f"  &\\quad= {_latex_line(s.expr, settings)} \\\\\n"
+            f"  &\\qquad\\quad {{\\small\\text{{({_latex_text(s.rule)})}}}}"
             for s in self._steps
         ]
-        return "\\begin{aligned}\n" + head + "\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+        body = head
+        if steps:
+            # A little air after each rule, so that it reads as belonging to the step above it.
+            body += " \\\\\n" + " \\\\[0.2em]\n".join(steps)
+        return "\\begin{aligned}\n" + body + "\n\\end{aligned}"
 
     def __repr__(self) -> str:
         lines = [f"Derivation({self._start}"]
@@ -841,5 +848,10 @@ def _latex_line(expr: Any, settings: dict[str, Any]) -> str:
 
 
 def _latex_text(rule: str) -> str:
-    # Rules are plain words; the few characters special in LaTeX text mode are escaped.
-    return re.sub(r"([{}$&#%_])", r"\\\1", rule)
+    # Rules are words, with math between dollar signs (KaTeX and LaTeX both read $...$ inside
+    # \text). Outside the math, the characters special in LaTeX text mode are escaped.
+    pieces = re.split(r"(\$[^$]+\$)", rule)  # math at the odd positions
+    return "".join(
+        piece if index % 2 else re.sub(r"([{}$&#%_])", r"\\\1", piece)
+        for index, piece in enumerate(pieces)
+    )
