@@ -160,10 +160,20 @@ def test_search_finds_hessian(built_site: BuiltSite, browser: Any) -> None:
 
     context = browser.new_context()
     tab = context.new_page()
-    tab.goto(built_site.url, wait_until="load")
+    index_requests: list[str] = []
+    tab.on(
+        "request",
+        lambda request: (
+            index_requests.append(request.url) if "search_index" in request.url else None
+        ),
+    )
+    tab.goto(built_site.url, wait_until="networkidle")
+    # The index is fetched only when the reader goes to search (overrides/partials).
+    assert index_requests == [], "the search index was downloaded before anyone searched"
     tab.locator(".md-search__input").click()
     tab.keyboard.type(word)
     tab.wait_for_selector(".md-search-result__item")
+    assert len(index_requests) == 1
     # Each result item starts with a link to the page; links to its sections follow.
     hrefs = tab.eval_on_selector_all(
         ".md-search-result__item > .md-search-result__link", "links => links.map(l => l.href)"
