@@ -28,7 +28,7 @@ def pages() -> list[str]:
 
 def print_table(weights: list[PageWeight], base: str) -> None:
     header = f"{'page (KB gzipped)':40}" + "".join(f"{kind:>7}" for kind in KINDS)
-    print(header + f"{'total':>8}{'page':>8}  budget (page = total - data)")
+    print(header + f"{'total':>8}{'page':>8}  budget (page = everything fetched)")
     for weight in weights:
         split = weight.by_kind()
         cells = "".join(f"{split.get(kind, (0, 0))[1] / 1000:7.1f}" for kind in KINDS)

@@ -153,7 +153,7 @@ def bench_weight() -> None:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         weights = [measure_page(browser, url + page) for page in site_pages(directory)]
         browser.close()
-    print("\nFirst view, KB gzipped (fonts and raster images as they are); data = search index")
+    print("\nFirst view, KB gzipped (fonts, raster images as they are); data = fetched by scripts")
     print(f"{'page':42}" + "".join(f"{kind:>7}" for kind in KINDS) + f"{'page':>8}  budget")
     for weight in weights:
         print(_weight_row(weight, url))

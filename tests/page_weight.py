@@ -43,12 +43,12 @@ class PageWeight:
 
     @property
     def page_total(self) -> int:
-        """The page itself: HTML, CSS, JS, fonts and images, without fetched data.
+        """Everything the first view downloads, data fetched by scripts included.
 
-        Data is what scripts fetch once the page is up: the search index (shared by every page,
-        fetched by Material's search worker, cached after) and the sitemap.
+        The search index (every page's text, ~100 KB gzipped) is not part of it: it is fetched
+        only when the reader goes to search (``overrides/partials/lazy-search-index.html``).
         """
-        return sum(r.wire_bytes for r in self.resources if r.kind != "data")
+        return self.total
 
     def by_kind(self) -> dict[str, tuple[int, int]]:
         """``kind -> (raw bytes, bytes on the wire)``, largest on the wire first."""
