@@ -23,13 +23,17 @@ plain functions, usable outside MkDocs.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+import shutil
+import tempfile
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import fontTools
 from fontTools import subset
 from fontTools.ttLib import TTFont
 from mkdocs.config.defaults import MkDocsConfig
@@ -40,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 KATEX_DIR = ROOT / "docs" / "assets" / "vendor" / "katex"
 KATEX_JS = KATEX_DIR / "katex.min.js"
 FONTS_IN_SITE = Path("assets") / "vendor" / "katex" / "fonts"
+FONT_CACHE = ROOT / ".cache" / "katex-fonts"  # git-ignored; keyed by content, safe to delete
 
 # Same options the site used in the browser; `output` keeps MathML for screen readers.
 KATEX_OPTIONS = {"throwOnError": True, "strict": "ignore", "output": "htmlAndMathml"}
@@ -227,7 +232,27 @@ def on_pre_build(config: MkDocsConfig, **kwargs: Any) -> None:
 def on_post_build(config: MkDocsConfig, **kwargs: Any) -> None:
     if _Build.dirty or not _Build.characters:
         return
-    subset_fonts(_Build.characters, KATEX_DIR / "fonts", Path(config.site_dir) / FONTS_IN_SITE)
+    # Subsetting costs ~1 s; an unchanged set of characters reuses the last result.
+    cached = FONT_CACHE / _font_cache_key(_Build.characters)
+    if not cached.is_dir():
+        scratch = Path(
+            tempfile.mkdtemp(dir=FONT_CACHE.parent if FONT_CACHE.parent.is_dir() else None)
+        )
+        subset_fonts(_Build.characters, KATEX_DIR / "fonts", scratch)
+        FONT_CACHE.mkdir(parents=True, exist_ok=True)
+        try:
+            scratch.rename(cached)
+        except OSError:  # another build stored the same fonts first
+            shutil.rmtree(scratch, ignore_errors=True)
+    shutil.copytree(cached, Path(config.site_dir) / FONTS_IN_SITE, dirs_exist_ok=True)
+
+
+def _font_cache_key(characters: set[str]) -> str:
+    digest = hashlib.sha256("".join(sorted(characters)).encode())
+    digest.update(fontTools.version.encode())
+    for font_path in sorted((KATEX_DIR / "fonts").glob("*.woff2")):
+        digest.update(font_path.name.encode() + font_path.read_bytes())
+    return digest.hexdigest()[:24]
 
 
 def on_post_page(output: str, page: Page, config: MkDocsConfig, **kwargs: Any) -> str:
