@@ -255,10 +255,36 @@ def _font_cache_key(characters: set[str]) -> str:
     return digest.hexdigest()[:24]
 
 
+# The fonts nearly every formula draws with, and the KaTeX class that calls for each
+# (katex.min.css). Preloaded, they arrive with the stylesheets instead of after the first
+# layout, so the formulas do not shift when their fonts land.
+_PRELOADED_FONTS = {
+    'class="katex"': "KaTeX_Main-Regular.woff2",
+    "mathnormal": "KaTeX_Math-Italic.woff2",
+    "mathbf": "KaTeX_Main-Bold.woff2",
+}
+_KATEX_STYLESHEET = re.compile(r'<link rel="stylesheet" href="(?P<base>[^"]*)katex\.min\.css">')
+
+
+def preload_fonts(page_html: str) -> str:
+    """Add ``<link rel="preload">`` for the main KaTeX fonts the page's formulas use."""
+    stylesheet = _KATEX_STYLESHEET.search(page_html)
+    if stylesheet is None:
+        return page_html
+    links = "".join(
+        f'<link rel="preload" href="{stylesheet["base"]}fonts/{font}" as="font" '
+        'type="font/woff2" crossorigin>'
+        for marker, font in _PRELOADED_FONTS.items()
+        if marker in page_html
+    )
+    return page_html[: stylesheet.start()] + links + page_html[stylesheet.start() :]
+
+
 def on_post_page(output: str, page: Page, config: MkDocsConfig, **kwargs: Any) -> str:
     notebook = page.file.src_uri.endswith(".ipynb")
     try:
-        return render_page_math(output, _recording_renderer, dollar_delimiters=notebook)
+        output = render_page_math(output, _recording_renderer, dollar_delimiters=notebook)
+        return preload_fonts(output)
     except MathError as error:
         where = f"docs/{page.file.src_uri}{_line_of(page, error.tex)}"
         raise PluginError(f"{where}: KaTeX cannot render `{error.tex}`: {error}") from None

@@ -157,3 +157,23 @@ def test_site_fonts_keep_every_glyph_its_formulas_draw(built_site: BuiltSite) ->
         original_bytes += original.stat().st_size
         subset_bytes += in_site.stat().st_size
     assert subset_bytes < 0.6 * original_bytes
+
+
+def test_pages_with_formulas_preload_the_fonts_their_formulas_use(built_site: BuiltSite) -> None:
+    preloads_checked = 0
+    for page in built_site.directory.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        preloads = re.findall(r'<link rel="preload" href="([^"]+)" as="font"[^>]*>', text)
+        if 'class="katex"' not in text:
+            assert preloads == [], page
+            continue
+        fonts = {Path(href).name for href in preloads}
+        assert "KaTeX_Main-Regular.woff2" in fonts, page
+        assert ("KaTeX_Math-Italic.woff2" in fonts) == ("mathnormal" in text), page
+        for href in preloads:
+            # The same address the stylesheet asks for, or the browser downloads it twice.
+            assert (page.parent / href).resolve() == (
+                built_site.directory / hook.FONTS_IN_SITE / Path(href).name
+            ), (page, href)
+            preloads_checked += 1
+    assert preloads_checked > 10
