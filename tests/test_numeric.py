@@ -133,27 +133,27 @@ class TestDerivative:
             assert abs(est.value - math.cos(x)) <= est.error
 
     @pytest.mark.filterwarnings("ignore::calcref.numeric.UnreliableDerivativeWarning")
-    def test_central_stencil_is_eighth_order(self) -> None:
-        # With the step fixed, the error of the 9-point stencil is h^8 |f^(9)| / 630.
-        errors = [abs(numeric.derivative(math.exp, 0.0, step=h) - 1.0) for h in (0.2, 0.1)]
-        assert errors[0] / errors[1] == pytest.approx(256, rel=0.05)
-        assert errors[1] == pytest.approx(0.1**8 / 630, rel=0.05)
+    def test_central_stencil_is_sixth_order(self) -> None:
+        # With the step fixed, the error of the 7-point stencil is h^6 |f^(7)| / 140.
+        errors = [abs(numeric.derivative(math.exp, 0.0, step=h) - 1.0) for h in (0.1, 0.05)]
+        assert errors[0] / errors[1] == pytest.approx(64, rel=0.05)
+        assert errors[1] == pytest.approx(0.05**6 / 140, rel=0.05)
 
     @pytest.mark.filterwarnings("ignore::calcref.numeric.UnreliableDerivativeWarning")
-    def test_second_derivative_stencil_is_eighth_order(self) -> None:
-        # The 9-point second-derivative error is h^8 |f^(10)| / 3150.
-        errors = [abs(numeric.derivative(math.exp, 0.0, order=2, step=h) - 1.0) for h in (0.4, 0.2)]
-        assert errors[0] / errors[1] == pytest.approx(256, rel=0.05)
-        assert errors[1] == pytest.approx(0.2**8 / 3150, rel=0.05)
+    def test_second_derivative_stencil_is_sixth_order(self) -> None:
+        # The 7-point second-derivative error is h^6 |f^(8)| / 560.
+        errors = [abs(numeric.derivative(math.exp, 0.0, order=2, step=h) - 1.0) for h in (0.2, 0.1)]
+        assert errors[0] / errors[1] == pytest.approx(64, rel=0.05)
+        assert errors[1] == pytest.approx(0.1**6 / 560, rel=0.05)
 
     @pytest.mark.parametrize("method", ["forward", "backward"])
     @pytest.mark.filterwarnings("ignore::calcref.numeric.UnreliableDerivativeWarning")
-    def test_one_sided_stencils_are_seventh_order(self, method: str) -> None:
-        # 8 points on one side: error O(h^7).
+    def test_one_sided_stencils_are_sixth_order(self, method: str) -> None:
+        # 7 points on one side: error O(h^6).
         errors = [
             abs(numeric.derivative(math.exp, 0.0, step=h, method=method) - 1.0) for h in (0.1, 0.05)
         ]
-        assert errors[0] / errors[1] == pytest.approx(128, rel=0.2)
+        assert errors[0] / errors[1] == pytest.approx(64, rel=0.2)
 
     def test_one_sided_reaches_a_boundary(self) -> None:
         # sqrt is undefined left of 0: a forward stencil at x = 1 still works, and so does
@@ -171,7 +171,8 @@ class TestDerivative:
     def test_counts_evaluations_honestly(self) -> None:
         f = Counted(math.sin)
         est = numeric.derivative(f, 1.0, full_output=True)
-        assert est.evaluations == f.points == 9
+        # One round of the 7-point stencil is enough for sin at 1.
+        assert est.evaluations == f.points == 7
 
     def test_batched_equals_one_by_one(self) -> None:
         one = Counted(np.sin)
@@ -451,7 +452,9 @@ class TestGradient:
         f = Counted(quadratic)
         est = numeric.gradient(f, [1.0, 2.0], full_output=True)
         assert est.evaluations == f.points
-        assert est.evaluations <= 1 + 8 * 2 * 2
+        # Round-off alone shows at the first step of a quadratic, so each line tries up to two
+        # larger steps: at most 3 rounds of 6 points per coordinate, plus f(x).
+        assert est.evaluations <= 1 + 6 * 3 * 2
 
     def test_batched_equals_one_by_one(self) -> None:
         def f(v: Any) -> Any:

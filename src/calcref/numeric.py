@@ -46,9 +46,14 @@ _GUARD_STEP = 2.0**-17  # real central difference checking a complex step: h ~ e
 _MAX_ROUNDS = 6
 _SHRINK = 1.0 / 16.0
 _PROBE = 64.0
+_GROW = 16.0
+_MAX_GROWTH = 2
 _RELIABLE_RTOL = 1e-6  # an estimate is reliable when its error bound is below this, relatively
 _ROUNDING_SAFETY = 1.0
-_GOOD_ENOUGH = 1e-12  # relative error bound below which a line gets no further round
+# Relative error bounds below which a line gets no further round: ten times below the accuracy
+# the issue asks for, for first and second derivatives; a few ulps where only round-off shows.
+_GOOD_ENOUGH = {1: 1e-13, 2: 1e-10}
+_EXACT_ENOUGH = 1e-15
 
 
 class UnreliableDerivativeWarning(RuntimeWarning):
@@ -205,9 +210,9 @@ def _value_at(sampler: _Sampler, x: FloatArray) -> FloatArray:
 class _Scheme:
     """Stencil offsets (0 first) and three nested sub-stencils of increasing accuracy.
 
-    The value is the most accurate nested estimate; its error bound is the gap to the middle
-    one, whose truncation error is ``O(h**power)``: a conservative bound, since the top
-    estimate is more accurate still.
+    The value is the most accurate nested estimate, of truncation order ``power``; its error is
+    extrapolated from the gaps between the three (an embedded estimate, like Gauss-Kronrod's:
+    the same points give the value and its error).
     """
 
     offsets: tuple[int, ...]
@@ -227,13 +232,31 @@ class _Scheme:
 def _scheme(method: Method, order: int) -> _Scheme:
     offsets: tuple[int, ...]
     if method == "central":
-        offsets = (0, 1, -1, 2, -2, 3, -3, 4, -4)
-        nested = tuple(tuple(range(-k, k + 1)) for k in (1, 2, 3, 4))
+        offsets = (0, 1, -1, 2, -2, 3, -3)
+        nested = tuple(tuple(range(-k, k + 1)) for k in (1, 2, 3))
         return _Scheme(offsets, nested, symmetric=True, power=6)
     sign = 1 if method == "forward" else -1
-    offsets = tuple(sign * k for k in range(order + 7))
-    nested = tuple(offsets[: order + extra] for extra in (1, 3, 5, 7))
-    return _Scheme(offsets, nested, symmetric=False, power=5)
+    offsets = tuple(sign * k for k in range(order + 6))
+    nested = tuple(offsets[: order + extra] for extra in (2, 4, 6))
+    return _Scheme(offsets, nested, symmetric=False, power=6)
+
+
+@dataclass(frozen=True)
+class _Line:
+    """The line t -> f(x + t u), or, with `w`, the difference t -> f(x + t u) - f(x + t w).
+
+    A difference of two lines is how a Hessian gets its off-diagonal entries: with
+    ``u = a e_i + b e_j`` and ``w = a e_i - b e_j`` its second derivative at 0 is
+    ``u^T H u - w^T H w = 4 a b H_ij``, the classic four-point cross stencil
+    ``f(x + a e_i + b e_j) - f(x + a e_i - b e_j) - f(x - a e_i + b e_j) + f(x - a e_i - b e_j)``
+    at three step sizes at once.
+    """
+
+    u: FloatArray
+    w: FloatArray | None = None
+
+    def directions(self) -> list[FloatArray]:
+        return [self.u] if self.w is None else [self.u, self.w]
 
 
 @dataclass
@@ -244,6 +267,7 @@ class _Round:
     value: FloatArray
     error: FloatArray
     scale: FloatArray  # how much f changes over the stencil, in units of the derivative
+    size: FloatArray  # the natural size of the derivative (see _scale_of_change)
     magnitude: float  # max |f| over the stencil
     truncation: FloatArray
     rounding: FloatArray
@@ -252,10 +276,7 @@ class _Round:
     finite: bool
     smooth: bool
     flat: bool
-
-    def value_score(self) -> float:
-        """Relative error bound against the value itself (what refinement tries to lower)."""
-        return float(np.max(self.error / np.maximum(np.abs(self.value), 1e-300)))
+    noise_limited: bool = False  # the stencil cannot see truncation: only round-off
 
     def score(self) -> float:
         """Largest error bound: rounds of one line estimate the same numbers, so compare this."""
@@ -277,24 +298,55 @@ class _LineResult:
 class _LineState:
     step: float
     local: float  # distance to x's own scale along the line (|x_i| per unit step)
+    reach: float  # distance of x from 0 along the line (the largest |x_i| per unit step)
     rounds: list[_Round] = field(default_factory=list)
     probes: int = 0
 
+    def trusted(self) -> list[_Round]:
+        return [r for r in self.rounds if r.finite and r.smooth and not r.flat]
 
-# Taylor models of the odd and even parts of t -> f(x + t) on t = h, ..., 4h (in units of h):
-# odd part f' t + f''' t^3 / 6 + ... + f^(7) t^7 / 5040, even part f'' t^2 / 2 + ... (to t^8).
-_ODD_MODEL = np.array([[k ** (1 + 2 * j) for j in range(4)] for k in (1, 2, 3, 4)], dtype=float)
-_EVEN_MODEL = np.array([[k ** (2 + 2 * j) for j in range(4)] for k in (1, 2, 3, 4)], dtype=float)
+    def largest(self, part: Literal["scale", "size"]) -> FloatArray:
+        """Return the largest `scale` or `size` a trusted round saw (the last round's if none).
+
+        A derivative is judged against this, not only against itself: 0 is a well-determined
+        derivative of x^7 at 0 once its error is tiny against the slopes f shows nearby.
+        """
+        rounds = self.trusted() or self.rounds[-1:]
+        return np.asarray(np.max([getattr(r, part) for r in rounds], axis=0), dtype=np.float64)
+
+    def relative_score(self, last: _Round) -> float:
+        """Relative error bound of `last` (what refinement tries to lower).
+
+        A derivative near 0 is judged against how fast f changes over the stencil, but only
+        while the stencil stays within x's own scale: beyond it (x^3 at 1e-5, h = 2^-7) that
+        change says nothing about the size of f' at x, and a smaller step will do better.
+        """
+        size = np.abs(last.value)
+        if 3 * last.step <= self.local:
+            size = np.maximum(size, np.maximum(last.size, self.largest("size")))
+        return float(np.max(last.error / np.maximum(size, 1e-300)))
+
+
+# Taylor models of the odd and even parts of t -> f(x + t) on t = h, 2h, 3h (in units of h):
+# odd part f' t + f''' t^3 / 6 + f^(5) t^5 / 120, even part f'' t^2 / 2 + ... (to t^6).
+_ODD_MODEL = np.array([[k ** (1 + 2 * j) for j in range(3)] for k in (1, 2, 3)], dtype=float)
+_EVEN_MODEL = np.array([[k ** (2 + 2 * j) for j in range(3)] for k in (1, 2, 3)], dtype=float)
 # A smooth, resolved part is fitted by terms of about its own size; a kink (|t|-like) or an
-# unresolved part needs terms that cancel each other: 72x for |t|, unbounded for a kink between
-# stencil points, 1x for t^2, ..., t^8, sin and cos, 1.4x for sin(30 t) at h = 2^-7.
+# unresolved part needs terms that cancel each other: 14.5x for |t|, 4.6x for a kink half a
+# step from x, 1x for t^2, t^4, t^6, sin and cos, 2.2x for t^7 and t^8 (beyond the model),
+# 1.2x for sin(30 t) at h = 2^-7.
 _CANCELLATION_LIMIT = 4.0
 _NOISE_MARGIN = 1000.0
 _NOISE_CAP = 65536.0
+# A gap between nested estimates is truncation only when it stands this far above the gap
+# round-off alone can make.
+_GAP_MARGIN = 2.0
+# Taylor coefficients scatter about their geometric trend (by 6x for atan at 1.6).
+_TRUNCATION_SAFETY = 8.0
 
 
 def _cancellation(part: FloatArray, model: FloatArray, noise: FloatArray) -> FloatArray:
-    """How much the Taylor terms fitted to ``part`` (4, m) cancel, where they rise above noise."""
+    """How much the Taylor terms fitted to ``part`` (3, m) cancel, where they rise above noise."""
     coefficients = np.linalg.solve(model, part)
     terms = np.abs(model[:, :, None] * coefficients[None, :, :]).sum(axis=1)
     size = np.abs(part).max(axis=0)
@@ -303,77 +355,195 @@ def _cancellation(part: FloatArray, model: FloatArray, noise: FloatArray) -> Flo
     return np.where(size > _NOISE_MARGIN * noise, ratio, 1.0)
 
 
-def _noise(scheme: _Scheme, stencil: FloatArray, magnitude: FloatArray) -> FloatArray:
-    """Round-off level of the values of f: at least eps |f|, more when the stencil shows it.
+def _noise(scheme: _Scheme, stencil: FloatArray, floor: FloatArray) -> FloatArray:
+    """Round-off level of the values of f: at least `floor`, more when the stencil shows it.
 
     f may lose digits to cancellation inside its own code (0.72 - 0.69), so eps |f| can be
-    far too small. The highest-order difference of the equally spaced stencil values is
-    dominated by their round-off, whose standard deviation it multiplies by
-    sqrt(binomial(2k, k)) (as in Moré and Wild's ECnoise).
+    far too small. The k-th difference of equally spaced values with independent round-off of
+    standard deviation s has standard deviation sqrt(binomial(2k, k)) s (as in Moré and Wild's
+    ECnoise). The highest difference also holds f's smooth variation, h^k f^(k), which falls
+    geometrically with k: what it holds beyond the trend of the two below it is noise.
     """
-    order = np.argsort(scheme.offsets)
-    k = len(order) - 1
-    difference = np.diff(stencil[order], n=k, axis=0)[0]
-    measured = np.abs(difference) / math.sqrt(math.comb(2 * k, k))
-    # With a large step the difference also holds truncation (h^k f^(k)); the cap keeps that
-    # from posing as noise while still allowing f to lose 16 bits to its own cancellations
-    # (log(1 + x^2) near 0 is noisy at eps, not at eps x^2).
-    floor = _EPS * magnitude
+    values = stencil[np.argsort(scheme.offsets)]
+    k = len(values) - 1
+    highest, middle, lowest = (
+        np.abs(np.diff(values, n=j, axis=0)).max(axis=0) / math.sqrt(math.comb(2 * j, j))
+        for j in (k, k - 2, k - 4)
+    )
+    # Smooth variation makes the differences fall geometrically with their order, so the
+    # highest one is predicted by the two below it; round-off makes it stand out above that.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        smooth = np.where(lowest > 0, middle * middle / lowest, middle)
+    # The cap keeps truncation from posing as noise while still allowing f to lose 16 bits to
+    # its own cancellations (log(1 + x^2) near 0 is noisy at eps, not at eps x^2).
+    measured = highest - np.minimum(smooth, highest)
     return np.asarray(np.clip(measured, floor, _NOISE_CAP * floor), dtype=np.float64)
 
 
-def _analyse(scheme: _Scheme, order: int, values: FloatArray, f0: FloatArray, h: float) -> _Round:
-    """Estimate, error and diagnosis from the values (len(offsets), m) of one stencil."""
+def _truncation(gaps: FloatArray) -> FloatArray:
+    """Estimate the truncation error of the best of three nested estimates from their two gaps.
+
+    The gaps estimate the errors of the two coarser estimates; while they shrink, the error
+    shrinks at the same rate once more (``last**2 / previous``, Richardson's error estimate).
+    Gaps that do not shrink mean the stencil is not resolved: then their sum bounds the error.
+    """
+    previous, last = gaps
+    with np.errstate(divide="ignore", invalid="ignore"):
+        extrapolated = np.where(previous > 0, last * last / previous, last)
+    return np.asarray(np.where(last < previous, extrapolated, previous + last), dtype=np.float64)
+
+
+def _taylor_truncation(
+    scheme: _Scheme, order: int, stencil: FloatArray, noise: FloatArray, h: float
+) -> FloatArray:
+    """Estimate the truncation error of the best estimate from f's Taylor coefficients.
+
+    The stencil's values fix the Taylor polynomial ``a_0 + a_1 t + ... + a_{P-1} t^{P-1}`` (t in
+    steps); the estimate errs by the next terms, ``c_j a_j`` for the first ``j >= P`` the
+    weights do not cancel. ``a_j`` is extrapolated from the two highest coefficients that
+    matter (those of the derivative's parity, for a symmetric stencil) at the rate the top
+    coefficients fall, ``rho^2 = max(a_{P-1} / a_{P-3}, a_{P-2} / a_{P-4})``: analytic
+    functions' coefficients of both parities fall at one rate, so a coefficient that vanishes
+    by accident (f^(5) of sin at a point) does not pass for fast convergence, and the lowest
+    ones, which vanish wherever f' or f'' does, are not used. The safety factor covers how the
+    coefficients of a function with complex poles (atan) oscillate about their trend.
+    Coefficients within round-off count as zero and give no rate; coefficients that do not
+    fall mean the stencil is not resolved (infinite result).
+    """
+    offsets = np.array(scheme.offsets, dtype=float)
+    size = len(offsets)
+    inverse = np.linalg.inv(np.vander(offsets, size, increasing=True))
+    coefficients = np.abs(inverse @ stencil)
+    coefficient_noise = np.abs(inverse).sum(axis=1)[:, None] * noise[None, :]
+    a = np.where(coefficients > _GAP_MARGIN * coefficient_noise, coefficients, 0.0)
+    rho = np.zeros(stencil.shape[1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in (size - 1, size - 2):
+            rate = np.where(a[i - 2] > 0, np.sqrt(a[i] / a[i - 2]), 0.0)
+            rho = np.maximum(rho, rate)
+    # A symmetric stencil cancels the coefficients of the other parity exactly.
+    stride = 2 if scheme.symmetric else 1
+    known = [i for i in range(1, size) if not scheme.symmetric or i % 2 == order % 2][-2:]
+    weights_top = scheme.weights_of(order)[-1]
+    # (A symmetric stencil's constant for the other parity is 0 up to rounding of the weights.)
+    first = next(j for j in range(size, size + 3) if abs(float(weights_top @ offsets**j)) > 1e-6)
+    # Where the coefficients do not fall (rho >= 1) the stencil is not resolved.
+    resolved = rho < 1
+    rho = np.where(resolved, rho, 0.0)
+    top = np.max([a[i] * rho ** (first - i) for i in known], axis=0)
+    total = sum(
+        abs(float(weights_top @ offsets**j)) * top * rho ** (j - first)
+        for j in (first, first + stride)
+    )
+    truncation = _TRUNCATION_SAFETY * total / h**order
+    return np.asarray(np.where(resolved, truncation, np.inf), dtype=np.float64)
+
+
+def _kink_gap(order: int, odd: FloatArray, even: FloatArray, h: float) -> FloatArray:
+    """Gap between the one-sided (order-3) estimates, built from the part the value ignores.
+
+    Zero for a smooth f up to O(h^3); the jump in slope (or curvature) at a kink. Both
+    one-sided values are plausible answers, so an error bound must span the whole gap.
+    """
+    if order == 1:
+        gap = 2 * np.abs(3 * even[0] - 1.5 * even[1] + even[2] / 3) / h
+    else:
+        gap = 2 * np.abs(-5 * odd[0] + 4 * odd[1] - odd[2]) / h**2
+    return np.asarray(gap, dtype=np.float64)
+
+
+def _scale_of_change(
+    scheme: _Scheme, order: int, of_f: FloatArray, h: float, *, curvature: bool
+) -> FloatArray:
+    """How fast f changes over the stencil, in units of the derivative.
+
+    The whole change, ``|f(x + kh) - f(x)| / |kh|^order``, is not 0 where the derivative is (a
+    saddle), which makes it the scale a derivative is judged reliable against. For a
+    second derivative it is dominated by f' / kh when the step is small, so its natural size
+    (what refinement aims at) is the `curvature`: the even part
+    ``(f(x + kh) + f(x - kh) - 2 f(x)) / (kh)^2``.
+    """
+    moving = np.array(scheme.offsets[1:], dtype=float)
+    blocks = (of_f[1:] - of_f[0][None, :]).reshape(-1, len(moving), of_f.shape[1])
+    if curvature and order == 2 and scheme.symmetric:
+        # Offsets run 1, -1, 2, -2, ...: pair each point with its mirror image.
+        blocks = blocks[:, 0::2] + blocks[:, 1::2]
+        moving = moving[0::2] / math.sqrt(2.0)  # (kh)^2 / 2 per unit of the even part
+    reach = (np.abs(moving) * h) ** order
+    return np.asarray((np.abs(blocks) / reach[None, :, None]).max(axis=(0, 1)), dtype=np.float64)
+
+
+def _failed_round(h: float, shape: tuple[int, ...], scheme: _Scheme, order: int) -> _Round:
+    nan = np.full(shape, np.nan)
+    return _Round(
+        h, nan, nan, nan, nan, math.inf, nan, nan, scheme.power, order, False, False, False
+    )
+
+
+def _analyse(
+    scheme: _Scheme,
+    order: int,
+    values: FloatArray,
+    f0: FloatArray,
+    h: float,
+    reach: float,
+    raw: FloatArray | None = None,
+) -> _Round:
+    """Estimate, error and diagnosis from the values (len(offsets) - 1, m) of one stencil.
+
+    `reach` is how far x is from 0 along the line, in units of t: f is computed at arguments
+    rounded to about eps of that, which moves its values by eps * reach * |slope| (sin(5 t) at
+    t = 2.5 is noisy at 50 eps |f|). `raw` holds the values of f itself, f(x) first, when the
+    line is a difference of two lines (its round-off, saturation and scale are f's).
+    """
     stencil = np.vstack([f0[None, :], values])
-    if not np.all(np.isfinite(stencil)):
-        nan = np.full(f0.shape, np.nan)
-        return _Round(
-            h, nan, nan, nan, math.inf, nan, nan, scheme.power, order, False, False, False
-        )
+    of_f = stencil if raw is None else raw
+    if not np.all(np.isfinite(of_f)):
+        return _failed_round(h, f0.shape, scheme, order)
     w = scheme.weights_of(order)
     estimates = w @ stencil / h**order
     value = estimates[-1]
-    first, second, third = np.abs(np.diff(estimates, axis=0))
-    # Two estimates of the error of the next-to-best estimate, a bound for the best one: the
-    # gap to the best, and the gap before it shrunk by the rate the gaps shrink at. Either can
-    # vanish by accident (atan'' at 2.45: the top two agree to 6e-13 but err by 3e-10).
-    with np.errstate(divide="ignore", invalid="ignore"):
-        extrapolated = np.where(first > 0, second * second / first, second)
-    magnitude = np.abs(stencil).max(axis=0)
+    gaps = np.abs(np.diff(estimates, axis=0))
+    magnitude = np.abs(of_f).max(axis=0)
+    moving = np.abs(np.array(scheme.offsets[1:], dtype=float))
+    steps = np.tile(moving, (len(of_f) - 1) // len(moving))[:, None] * h
+    slope = (np.abs(of_f[1:] - of_f[0][None, :]) / steps).max(axis=0)
+    floor = _EPS * (magnitude + reach * slope)
+    noise = _noise(scheme, stencil, floor)
     amplification = np.abs(w[-1]).sum() / h**order
-    rounding = _ROUNDING_SAFETY * _noise(scheme, stencil, magnitude) * amplification
-    # The step is steered by the textbook model (eps |f|): the measured noise also holds
-    # truncation when the step is large, which would pull the step the wrong way.
-    modelled_rounding = _EPS * magnitude * amplification
-    truncation = np.maximum(third, extrapolated)
-    offsets = np.array(scheme.offsets, dtype=float)
-    change = np.abs(stencil - f0[None, :])[1:]
-    scale = (change / (np.abs(offsets[1:, None]) * h) ** order).max(axis=0)
-    flat = bool(np.all(change <= 2 * _EPS * np.abs(f0)[None, :]))
+    rounding = _ROUNDING_SAFETY * noise * amplification
+    # The gaps are made of truncation and round-off; where even the coarsest gap is within
+    # what round-off can make, the step is too small to see truncation at all.
+    gap_noise = (np.abs(np.diff(w, axis=0)).sum(axis=1) / h**order)[:, None] * noise[None, :]
+    noise_limited = bool(np.all(gaps[0] <= _GAP_MARGIN * gap_noise[0]))
+    # The step is steered by the model of round-off (the floor): the measured noise also
+    # holds truncation when the step is large, which would pull the step the wrong way.
+    modelled_rounding = floor * amplification
+    truncation = np.maximum(_truncation(gaps), _taylor_truncation(scheme, order, stencil, noise, h))
+    truncation = np.where(np.isfinite(truncation), truncation, gaps.sum(axis=0))
+    change = np.abs(of_f[1:] - of_f[0][None, :])
+    scale = _scale_of_change(scheme, order, of_f, h, curvature=False)
+    size = _scale_of_change(scheme, order, of_f, h, curvature=True)
+    flat = bool(np.all(change <= 2 * _EPS * np.abs(of_f[0])[None, :]))
     smooth = True
     kink = np.zeros_like(value)
     if scheme.symmetric:
         plus, minus = stencil[1::2], stencil[2::2]
-        odd, even = (plus - minus) / 2, (plus + minus) / 2 - f0
+        odd, even = (plus - minus) / 2, (plus + minus) / 2 - stencil[0]
         jumpy = np.maximum(
             _cancellation(odd, _ODD_MODEL, _EPS * magnitude),
             _cancellation(even, _EVEN_MODEL, _EPS * magnitude),
         )
         smooth = bool(np.all(jumpy <= _CANCELLATION_LIMIT))
-        # The gap between the one-sided (order-3) estimates, built from the other part: zero
-        # for a smooth f up to O(h^3), the jump in slope (or curvature) at a kink. Both
-        # one-sided values are plausible answers, so the error bound spans the whole gap.
-        if order == 1:
-            kink = 2 * np.abs(3 * even[0] - 1.5 * even[1] + even[2] / 3) / h
-        else:
-            kink = 2 * np.abs(-5 * odd[0] + 4 * odd[1] - odd[2]) / h**2
+        kink = _kink_gap(order, odd, even, h)
     # Not smooth: no error model holds, so add every gap the stencil shows.
-    error = truncation + rounding if smooth else second + third + kink + rounding
+    error = truncation + rounding if smooth else gaps.sum(axis=0) + kink + rounding
     return _Round(
         step=h,
         value=value,
         error=error,
         scale=scale,
+        size=size,
         magnitude=float(magnitude.max()),
         truncation=truncation,
         rounding=modelled_rounding,
@@ -382,12 +552,20 @@ def _analyse(scheme: _Scheme, order: int, values: FloatArray, f0: FloatArray, h:
         finite=True,
         smooth=smooth,
         flat=flat,
+        noise_limited=noise_limited,
     )
 
 
 def _next_step(state: _LineState, last: _Round, f0: FloatArray, adaptive: bool) -> float | None:
-    """Return the step of the next round for this line, or None when the line is done."""
+    """Return the step of the next round for this line, or None when the line is done.
+
+    A line gets one round when its embedded error estimate is good enough; further rounds only
+    when the estimate says the first one was not (unresolved, kinked, undefined, or drowned in
+    round-off).
+    """
     if not adaptive or len(state.rounds) >= _MAX_ROUNDS:
+        return None
+    if not (last.finite and last.smooth) and _grew_into_trouble(state):
         return None
     if not last.finite:
         # Undefined beyond some distance (log, sqrt near 0): jump to the point's own scale.
@@ -400,9 +578,29 @@ def _next_step(state: _LineState, last: _Round, f0: FloatArray, adaptive: bool) 
             return None
         state.probes += 1
         return last.step * _PROBE
-    if state.probes or last.value_score() <= _GOOD_ENOUGH or not _improved(state):
+    if state.probes or not _improved(state):
         return None
-    return last.step * _rebalancing_factor(last, f0, state.local)
+    score = state.relative_score(last)
+    if last.noise_limited:
+        # Only round-off is visible: a larger step divides it by GROW**order; the next round
+        # shows whether truncation stays invisible, and the better round is kept. Twice at
+        # most: a line along which f is linear never shows truncation.
+        grown = sum(r.noise_limited for r in state.rounds)
+        if score <= _EXACT_ENOUGH or grown > _MAX_GROWTH:
+            return None
+        return last.step * _GROW
+    if score <= _GOOD_ENOUGH[last.order]:
+        return None
+    factor = _rebalancing_factor(last, f0, state.local)
+    return None if factor is None else last.step * factor
+
+
+def _grew_into_trouble(state: _LineState) -> bool:
+    """Whether a larger step, tried because round-off hid truncation, left f's smooth range."""
+    if len(state.rounds) < 2:
+        return False
+    before, last = state.rounds[-2:]
+    return before.noise_limited and before.smooth and not before.flat and last.step > before.step
 
 
 def _shrunk(step: float, local: float) -> float:
@@ -417,26 +615,27 @@ def _improved(state: _LineState) -> bool:
     return not scores or last.score() < min(scores)
 
 
-def _rebalancing_factor(last: _Round, f0: FloatArray, local: float) -> float:
+def _rebalancing_factor(last: _Round, f0: FloatArray, local: float) -> float | None:
     """Step factor towards the balance of truncation (~ h^6) and round-off (~ 1 / h^order)."""
     truncation, rounding = float(np.max(last.truncation)), float(np.max(last.rounding))
-    if rounding > 4 * truncation:
-        # Round-off ~ eps max|f| / h: when max|f| over the stencil comes from its reach rather
-        # than from f(x) (f(x) = x^2 near 0), a smaller step lowers max|f| faster than 1/h grows.
-        if last.magnitude > 4 * float(np.max(np.abs(f0))):
-            return _shrunk(last.step, local) / last.step
-        return 4.0
+    # Round-off ~ eps max|f| / h: when max|f| over the stencil comes from its reach rather
+    # than from f(x) (f(x) = x^2 near 0), a smaller step lowers max|f| faster than 1/h grows.
+    if rounding > 4 * truncation and last.magnitude > 4 * float(np.max(np.abs(f0))):
+        return _shrunk(last.step, local) / last.step
     # Judge resolution against how much f changes over the stencil too, not only against the
     # value: a derivative that happens to be ~0 (a Hessian entry at 1e-10 of a saddle) is
     # resolved once it is small against f's own scale, and shrinking to x's scale would drown it.
-    resolved_scale = float(np.max(np.maximum(np.abs(last.value), last.scale)))
+    resolved_scale = float(np.max(np.maximum(np.abs(last.value), last.size)))
     if truncation > 1e-3 * resolved_scale:
         # Not resolved at all (sqrt(x) at 1e-6 with h = 2^-7): go to x's own scale.
         return _shrunk(last.step, local) / last.step
     # At the optimum truncation ~ (order / p) round-off; truncation ~ h^p, round-off ~ h^-order.
     order, power = last.order, last.power
     ratio = (order / power) * rounding / max(truncation, 1e-300)
-    return float(np.clip(ratio ** (1 / (power + order)), _SHRINK, 1.0))
+    factor = float(np.clip(ratio ** (1 / (power + order)), _SHRINK, _GROW))
+    predicted = truncation * factor**power + rounding / factor**order
+    # Near the balance already: another round would cost as much as this one and gain little.
+    return factor if predicted < 0.5 * (truncation + rounding) else None
 
 
 def _finish(state: _LineState) -> _LineResult:
@@ -446,12 +645,10 @@ def _finish(state: _LineState) -> _LineResult:
         return _LineResult(zero, zero, zero)
     # A flat round says only that f did not change at its own resolution, which f(x) does
     # not reveal (log(1 + t^2) is exactly 0 for tiny t): use it when nothing better exists.
-    trusted = [r for r in rounds if r.finite and r.smooth and not r.flat] or [
-        r for r in rounds if r.finite and r.smooth
-    ]
+    trusted = state.trusted() or [r for r in rounds if r.finite and r.smooth]
     if trusted:
         best = min(trusted, key=_Round.score)
-        return _LineResult(best.value, best.error, best.scale)
+        return _LineResult(best.value, best.error, state.largest("scale"))
     finite = [r for r in rounds if r.finite]
     if not finite:
         nan = np.full_like(rounds[0].value, np.nan)
@@ -467,41 +664,65 @@ def _finish(state: _LineState) -> _LineResult:
     )
 
 
+def _round_points(x: FloatArray, line: _Line, moving: FloatArray, step: float) -> FloatArray:
+    return np.concatenate(
+        [x[None, :] + (moving * step)[:, None] * u[None, :] for u in line.directions()]
+    )
+
+
+def _analyse_line(
+    scheme: _Scheme,
+    order: int,
+    line: _Line,
+    block: FloatArray,
+    f0: FloatArray,
+    state: _LineState,
+) -> _Round:
+    """Analyse the values (points, m) of one round of one line."""
+    if line.w is None:
+        return _analyse(scheme, order, block, f0, state.step, state.reach)
+    along_u, along_w = np.split(block, 2)
+    raw = np.vstack([f0[None, :], along_u, along_w])
+    difference = along_u - along_w
+    return _analyse(scheme, order, difference, np.zeros_like(f0), state.step, state.reach, raw)
+
+
 def _differentiate_lines(
     sampler: _Sampler,
     x: FloatArray,
     f0: FloatArray,
-    directions: FloatArray,
+    lines: list[_Line],
     steps: FloatArray,
     *,
     order: int,
     method: Method,
     adaptive: bool,
 ) -> list[_LineResult]:
-    """Differentiate t -> f(x + t u) at 0, `order` times, for each row u of `directions`."""
+    """Differentiate each line at t = 0, `order` times, every round's points in one call."""
     scheme = _scheme(method, order)
     moving = np.array(scheme.offsets[1:], dtype=float)
     states = [
-        _LineState(step=float(h), local=_local_scale(x, u))
-        for h, u in zip(steps, directions, strict=True)
+        _LineState(
+            step=float(h),
+            local=min(_local_scale(x, u) for u in line.directions()),
+            reach=max(_reach(x, u) for u in line.directions()),
+        )
+        for h, line in zip(steps, lines, strict=True)
     ]
     active = list(range(len(states)))
     while active:
-        points = np.concatenate(
-            [
-                x[None, :] + (moving * states[i].step)[:, None] * directions[i][None, :]
-                for i in active
-            ]
-        )
-        values = sampler(points).reshape(len(active), len(moving), -1)
+        blocks = [_round_points(x, lines[i], moving, states[i].step) for i in active]
+        values = sampler(np.concatenate(blocks))
+        bounds = np.cumsum([len(b) for b in blocks])[:-1]
         still = []
-        for line, block in zip(active, values, strict=True):
+        for line, block in zip(active, np.split(values, bounds), strict=True):
             state = states[line]
-            last = _analyse(scheme, order, block, f0, state.step)
+            last = _analyse_line(scheme, order, lines[line], block, f0, state)
             state.rounds.append(last)
             step = _next_step(state, last, f0, adaptive)
             if step is not None:
-                state.step = step
+                # A power of two keeps every stencil point x + k h exact in binary.
+                state.step = _power_of_two_at_least(step / math.sqrt(2.0))
                 still.append(line)
         active = still
     return [_finish(state) for state in states]
@@ -513,6 +734,11 @@ def _local_scale(x: FloatArray, direction: FloatArray) -> float:
         return math.inf
     with np.errstate(over="ignore"):  # a tiny direction component: that coordinate is far
         return float(np.min(np.abs(x[moved] / direction[moved])))
+
+
+def _reach(x: FloatArray, direction: FloatArray) -> float:
+    """Distance of x from 0 along the line, per unit of t (the size of its moving coordinates)."""
+    return float(np.max(np.abs(x[direction != 0])) / np.max(np.abs(direction)))
 
 
 def _complex_lines(
@@ -578,22 +804,21 @@ def _check_options(order: int, method: Any, step: Any, orders: tuple[int, ...] =
 def _line_results(
     sampler: _Sampler,
     x: FloatArray,
-    directions: FloatArray,
+    lines: list[_Line],
     scales: FloatArray,
     *,
     order: int,
     method: Method,
     step: float | None,
-) -> tuple[FloatArray, list[_LineResult]]:
+) -> list[_LineResult]:
     f0 = _value_at(sampler, x)
     initial = _SECOND_STEP if order == 2 else _FIRST_STEP
-    steps = scales * initial if step is None else np.full(len(directions), step)
+    steps = scales * initial if step is None else np.full(len(lines), step)
     if method == "complex":
-        return f0, _complex_lines(sampler, x, f0, directions, steps)
-    results = _differentiate_lines(
-        sampler, x, f0, directions, steps, order=order, method=method, adaptive=step is None
+        return _complex_lines(sampler, x, f0, np.array([line.u for line in lines]), steps)
+    return _differentiate_lines(
+        sampler, x, f0, lines, steps, order=order, method=method, adaptive=step is None
     )
-    return f0, results
 
 
 def _power_of_two_at_least(value: float) -> float:
@@ -674,10 +899,10 @@ def _along_one_line(
     full_output: bool,
 ) -> Any:
     """Differentiate along the single line t -> point + t direction (1-D, partial, directional)."""
-    _, results = _line_results(
+    results = _line_results(
         sampler,
         point,
-        direction[None, :],
+        [_Line(direction)],
         np.array([_scale(point, direction)]),
         order=order,
         method=method,
@@ -917,12 +1142,21 @@ def directional_derivative(
     return _along_one_line(sampler, point, direction, order, method, step, full_output)
 
 
-def _coordinate_lines(
-    sampler: _Sampler, point: FloatArray, *, method: Method, step: float | None
-) -> tuple[FloatArray, list[_LineResult]]:
+def _coordinate_derivatives(
+    sampler: _Sampler, point: FloatArray, method: Method, step: float | None, full_output: bool
+) -> Any:
+    """Differentiate along every axis: the columns (m, n) of a Jacobian, or a gradient."""
     directions = np.eye(point.size)
     scales = np.array([_scale(point, u) for u in directions])
-    return _line_results(sampler, point, directions, scales, order=1, method=method, step=step)
+    lines = [_Line(u) for u in directions]
+    results = _line_results(sampler, point, lines, scales, order=1, method=method, step=step)
+    value, error, scale = (
+        np.stack([getattr(r, part) for r in results], axis=1)
+        for part in ("value", "error", "scale")
+    )
+    if sampler.scalar_output:
+        value, error, scale = value[0], error[0], scale[0]
+    return _report(value, error, scale, sampler, results, full_output)
 
 
 def gradient(
@@ -986,11 +1220,7 @@ def gradient(
     check.check_flag(vectorized, "vectorized")
     check.check_flag(full_output, "full_output")
     sampler = _Sampler(f, scalar_input=False, scalar_output=True, vectorized=vectorized)
-    _, results = _coordinate_lines(sampler, point, method=method, step=step)
-    value = np.array([r.value[0] for r in results])
-    error = np.array([r.error[0] for r in results])
-    scale = np.array([r.scale[0] for r in results])
-    return _report(value, error, scale, sampler, results, full_output)
+    return _coordinate_derivatives(sampler, point, method, step, full_output)
 
 
 def jacobian(
@@ -1051,11 +1281,7 @@ def jacobian(
     check.check_flag(vectorized, "vectorized")
     check.check_flag(full_output, "full_output")
     sampler = _Sampler(f, scalar_input=False, scalar_output=False, vectorized=vectorized)
-    _, results = _coordinate_lines(sampler, point, method=method, step=step)
-    value = np.stack([r.value for r in results], axis=1)
-    error = np.stack([r.error for r in results], axis=1)
-    scale = np.stack([r.scale for r in results], axis=1)
-    return _report(value, error, scale, sampler, results, full_output)
+    return _coordinate_derivatives(sampler, point, method, step, full_output)
 
 
 def hessian(
@@ -1128,33 +1354,18 @@ def hessian(
     n = point.size
     # With a given step the stencil moves each coordinate by exactly k * step.
     scales = np.array([_scale(point, u) for u in np.eye(n)]) if step is None else np.ones(n)
+    axes = np.diag(scales)
     pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
-    directions = np.zeros((n + len(pairs), n))
-    directions[np.arange(n), np.arange(n)] = scales
-    for row, (i, j) in enumerate(pairs, start=n):
-        directions[row, [i, j]] = scales[[i, j]]
-    _, results = _line_results(
-        sampler,
-        point,
-        directions,
-        np.ones(len(directions)),
-        order=2,
-        method=method,
-        step=step,
+    lines = [_Line(axes[i]) for i in range(n)]
+    lines += [_Line(axes[i] + axes[j], axes[i] - axes[j]) for i, j in pairs]
+    results = _line_results(
+        sampler, point, lines, np.ones(len(lines)), order=2, method=method, step=step
     )
-    along = np.array([r.value[0] for r in results])
-    along_error = np.array([r.error[0] for r in results])
-    along_scale = np.array([r.scale[0] for r in results])
-    value = np.diag(along[:n] / scales**2)
-    error = np.diag(along_error[:n] / scales**2)
-    scale = np.diag(along_scale[:n] / scales**2)
-    for row, (i, j) in enumerate(pairs, start=n):
-        mixed = (along[row] - along[i] - along[j]) / (2 * scales[i] * scales[j])
-        mixed_error = (along_error[row] + along_error[i] + along_error[j]) / (
-            2 * scales[i] * scales[j]
-        )
-        value[i, j] = value[j, i] = mixed
-        error[i, j] = error[j, i] = mixed_error
-        # The entry combines three lines: it is judged against the largest of their scales.
-        scale[i, j] = scale[j, i] = max(along_scale[[row, i, j]]) / (2 * scales[i] * scales[j])
+    # Line i gives s_i^2 H_ii; the difference line of pair (i, j) gives 4 s_i s_j H_ij.
+    divisor = np.outer(scales, scales) * (4 - 3 * np.eye(n))
+    value, error, scale = np.zeros((n, n)), np.zeros((n, n)), np.zeros((n, n))
+    entries = [(i, i) for i in range(n)] + pairs
+    for (i, j), result in zip(entries, results, strict=True):
+        for matrix, part in ((value, result.value), (error, result.error), (scale, result.scale)):
+            matrix[i, j] = matrix[j, i] = part[0] / divisor[i, j]
     return _report(value, error, scale, sampler, results, full_output)
