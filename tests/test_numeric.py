@@ -43,6 +43,21 @@ def quadratic(v: Any) -> float:
     return float(v[0] ** 2 + 3 * v[0] * v[1] - 2 * v[1] ** 2)
 
 
+T = sp.symbols("t")
+SMOOTH_1D = {
+    "sin": sp.sin(T),
+    "exp": sp.exp(T),
+    "atan": sp.atan(T),
+    "sigmoid": 1 / (1 + sp.exp(-T)),
+    "log(1+t^2)": sp.log(1 + T**2),
+    "1/(1+t^2)": 1 / (1 + T**2),
+    "tanh(3t)": sp.tanh(3 * T),
+    "exp(t/2) sin(5t)": sp.exp(T / 2) * sp.sin(5 * T),
+    "sqrt(1+t^2)": sp.sqrt(1 + T**2),
+    "exp(-t^2)": sp.exp(-(T**2)),
+}
+
+
 @contextlib.contextmanager
 def no_warning() -> Iterator[None]:
     with warnings.catch_warnings():
@@ -131,6 +146,33 @@ class TestDerivative:
             est = numeric.derivative(np.sin, float(x), full_output=True)
             assert est.reliable
             assert abs(est.value - math.cos(x)) <= est.error
+
+    @pytest.mark.parametrize("order", [1, 2])
+    @pytest.mark.parametrize("name", list(SMOOTH_1D))
+    @settings(deadline=None, max_examples=25)
+    @given(x=st.floats(-3, 3))
+    def test_error_bound_covers_the_error(self, name: str, order: int, x: float) -> None:
+        # The embedded error estimate is a bound, not a guess, on functions whose Taylor
+        # coefficients oscillate (atan, 1/(1+t^2)), fall slowly (tanh(3t), sin(5t)) or lose
+        # digits inside f (log(1 + t^2) near 0, sin(5t) at large t).
+        expr = SMOOTH_1D[name]
+        f = sp.lambdify(T, expr, "math")
+        exact = float(sp.diff(expr, T, order).evalf(30, subs={T: x}))
+        with no_warning():
+            est = numeric.derivative(f, x, order=order, full_output=True)
+        assert abs(est.value - exact) <= est.error
+        assert abs(est.value - exact) <= 10 * (FIRST_RTOL if order == 1 else SECOND_RTOL) * max(
+            abs(exact), 1.0
+        )
+
+    def test_zero_derivative_of_a_flat_power_is_not_flagged(self) -> None:
+        # x^7 at 0: every stencil value is tiny, yet 0 is well determined against the slopes
+        # f shows over the stencil.
+        for order in (1, 2):
+            with no_warning():
+                est = numeric.derivative(lambda t: t**7, 0.0, order=order, full_output=True)
+            assert est.reliable
+            assert abs(est.value) <= est.error <= 1e-12
 
     @pytest.mark.filterwarnings("ignore::calcref.numeric.UnreliableDerivativeWarning")
     def test_central_stencil_is_sixth_order(self) -> None:
@@ -575,8 +617,26 @@ class TestHessian:
         f = Counted(lambda v: float(np.exp(v[0]) * np.sin(v[1]) + v[2] ** 2))
         est = numeric.hessian(f, [0.1, 0.2, 0.3], full_output=True)
         assert est.evaluations == f.points
-        # 8 points per line: 3 axes and 3 pairs, plus f(x), before any refinement.
-        assert est.evaluations >= 1 + 8 * 6
+        # One round is 6 points on each of 3 axes and 12 (a cross stencil at three sizes) for
+        # each of 3 pairs, plus f(x).
+        assert est.evaluations >= 1 + 6 * 3 + 12 * 3
+
+    def test_large_values_keep_the_hessian_accurate(self) -> None:
+        # f ~ 1e8: round-off eps |f| / h^2 would swamp a small step; the step grows instead.
+        with no_warning():
+            H = numeric.hessian(lambda v: 1e8 + v[0] ** 2 + v[0] * v[1], [1.0, 2.0])
+        assert relative_error(H, [[2.0, 1.0], [1.0, 0.0]]) <= SECOND_RTOL
+
+    def test_small_mixed_partial_beside_large_diagonal(self) -> None:
+        # The cross stencil measures H_01 directly, not as a small difference of large
+        # curvatures along three lines.
+        with no_warning():
+            est = numeric.hessian(
+                lambda v: 1e6 * v[0] ** 2 + 1e6 * v[1] ** 2 + v[0] * v[1],
+                [0.3, 0.7],
+                full_output=True,
+            )
+        assert abs(est.value[0, 1] - 1.0) <= min(est.error[0, 1], 1e-6)
 
     def test_saddle_of_the_slides(self) -> None:
         with no_warning():
