@@ -3,6 +3,10 @@ plain central differences, side by side on one suite.
 
 Run: ``uv run python bench/bench_numeric.py``
 
+The last table is the cost floor: the best error a symmetric stencil of k points per line can
+reach when an oracle picks the step (a scan judged by the exact value). It shows what 1/10 of
+numdifftools' evaluations (3 per line, against its 30) can buy at best.
+
 Every test function is written "coordinate first": ``f(v)`` takes ``v`` of shape ``(n, ...)``
 and returns shape ``(...)``, so the same code serves one point (``(n,)``, for calcref,
 numdifftools and plain differences) and scipy's batches (``(n, k)``). Evaluations are counted
@@ -20,11 +24,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import mpmath as mp
 import numdifftools as nd
 import numpy as np
 from scipy import differentiate as sd
 
 from calcref import numeric
+from calcref.stencils import weights
 
 EPS = float(np.finfo(float).eps)
 Fn = Callable[[Any], Any]
@@ -234,43 +240,148 @@ def measure(case: Case, method: str) -> tuple[float, int, float]:
     return relative_error(estimate, case.exact), counter.points, elapsed
 
 
+def ratio(a: float, b: float) -> str:
+    if b == 0:
+        return "inf" if a > 0 else "1"
+    return f"{a / b:.2g}"
+
+
+def print_kind(kind: str, suite: list[Case], results: dict[tuple[int, str], Any]) -> None:
+    names = list(METHODS)
+    rows = [(i, c) for i, c in enumerate(suite) if c.kind == kind]
+    print(f"\n## {kind}: relative error (evaluations)\n")
+    header = f"| {'case':38} | " + " | ".join(f"{m:>20}" for m in names)
+    print(header + " | evals / nd | error / nd |")
+    print("|" + "-" * 40 + "|" + "|".join("-" * 22 for _ in names) + "|---|---|")
+    for i, case in rows:
+        cells = [f"{results[(i, m)][0]:8.1e} ({results[(i, m)][1]:>6})" for m in names]
+        (err, evals, _), (nd_err, nd_evals, _) = (
+            results[(i, "calcref")],
+            results[(i, "numdifftools")],
+        )
+        print(
+            f"| {case.name:38} | "
+            + " | ".join(f"{c:>20}" for c in cells)
+            + f" | {evals / nd_evals:10.2f} | {ratio(err, nd_err):>10} |"
+        )
+    print(f"\n## {kind}: summary over {len(rows)} cases\n")
+    print(
+        "| method              | worst rel. err | median rel. err | evaluations "
+        "| evals / nd (total) | evals / nd (per case, min-max) | time (s) |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    nd_evals = sum(results[(i, "numdifftools")][1] for i, _ in rows)
+    for m in names:
+        errs = [results[(i, m)][0] for i, _ in rows]
+        evals = sum(results[(i, m)][1] for i, _ in rows)
+        per_case = [results[(i, m)][1] / results[(i, "numdifftools")][1] for i, _ in rows]
+        seconds = sum(results[(i, m)][2] for i, _ in rows)
+        print(
+            f"| {m:19} | {max(errs):14.1e} | {statistics.median(errs):15.1e} "
+            f"| {evals:11d} | {evals / nd_evals:18.3f} "
+            f"| {min(per_case):14.2f} - {max(per_case):<13.2f} | {seconds:8.3f} |"
+        )
+    worse = [
+        f"{case.name} ({ratio(results[(i, 'calcref')][0], results[(i, 'numdifftools')][0])}x)"
+        for i, case in rows
+        if results[(i, "calcref")][0] > results[(i, "numdifftools")][0]
+    ]
+    print(f"\ncalcref less accurate than numdifftools on: {', '.join(worse) or 'none'}")
+
+
+def oracle_error(case: Case, points: int) -> float:
+    """Best error of the symmetric ``points``-point first-derivative stencil over 200 steps."""
+    offsets = tuple(k for j in range(1, points // 2 + 1) for k in (j, -j))
+    w = np.array(weights(offsets, 1))
+    x = np.atleast_1d(np.asarray(case.x, float))
+    exact = np.atleast_1d(np.asarray(case.exact, float))
+    best = np.full(x.size, np.inf)
+    for i in range(x.size):
+        for h in np.logspace(-9, -0.5, 200) * max(1.0, abs(x[i])):
+            moved = [x.copy() for _ in offsets]
+            for point, k in zip(moved, offsets, strict=True):
+                point[i] += k * h
+            with np.errstate(all="ignore"):
+                values = np.array(
+                    [float(case.f(p[0] if case.kind == "derivative" else p)) for p in moved]
+                )
+            best[i] = min(best[i], abs(float(w @ values) / h - exact[i]))
+    return float(np.max(best) / np.max(np.abs(exact)))
+
+
+def print_cost_floor(suite: list[Case]) -> None:
+    cases = [
+        c for c in suite if c.kind == "derivative" or (c.kind == "gradient" and c.x.size <= 10)
+    ]
+    cases = [c for c in cases if np.all(np.isfinite(np.atleast_1d(c.exact)))]
+    print(f"\n## Cost floor: oracle-step symmetric stencils, {len(cases)} first-derivative cases\n")
+    print("| points per line | evals / nd | worst rel. err | median rel. err | cases above 1e-12 |")
+    print("|---|---|---|---|---|")
+    for points in (2, 4, 6):
+        errs = [oracle_error(c, points) for c in cases]
+        above = sum(e > 1e-12 for e in errs)
+        print(
+            f"| {points:15d} | {points / 30:10.3f} | {max(errs):14.1e} "
+            f"| {statistics.median(errs):15.1e} | {above:17d} |"
+        )
+
+
+# One-variable functions whose Taylor coefficients oscillate (atan, 1/(1+t^2)), fall slowly
+# (tanh(3t), sin(5t)) or whose values lose digits inside f (log(1+t^2) near 0, sin(5t)).
+HONESTY = {
+    "sin": (math.sin, mp.sin),
+    "exp": (math.exp, mp.exp),
+    "atan": (math.atan, mp.atan),
+    "sigmoid": (lambda t: 1 / (1 + math.exp(-t)), lambda t: 1 / (1 + mp.exp(-t))),
+    "log(1+t^2)": (lambda t: math.log(1 + t * t), lambda t: mp.log(1 + t * t)),
+    "1/(1+t^2)": (lambda t: 1 / (1 + t * t), lambda t: 1 / (1 + t * t)),
+    "tanh(3t)": (lambda t: math.tanh(3 * t), lambda t: mp.tanh(3 * t)),
+    "exp(t/2) sin(5t)": (
+        lambda t: math.exp(t / 2) * math.sin(5 * t),
+        lambda t: mp.exp(t / 2) * mp.sin(5 * t),
+    ),
+    "sqrt(1+t^2)": (lambda t: math.sqrt(1 + t * t), lambda t: mp.sqrt(1 + t * t)),
+    "cos^3": (lambda t: math.cos(t) ** 3, lambda t: mp.cos(t) ** 3),
+    "exp(-t^2)": (lambda t: math.exp(-t * t), lambda t: mp.exp(-t * t)),
+    "atan(10t)": (lambda t: math.atan(10 * t), lambda t: mp.atan(10 * t)),
+}
+
+
+def print_honesty() -> None:
+    """How often calcref's error bound covers its actual error, against mpmath's derivatives."""
+    mp.mp.dps = 40
+    points = np.random.default_rng(1).uniform(-3, 3, 40)
+    cases = f"{len(HONESTY)} functions x {len(points)} points"
+    print(f"\n## Honesty: calcref's error bound against its error ({cases})\n")
+    print(
+        "| order | cases | bound covers error | worst error / bound | worst rel. err | mean evals |"
+    )
+    print("|---|---|---|---|---|---|")
+    for order in (1, 2):
+        ratios, rel, evals = [], [], []
+        for f, exact_f in HONESTY.values():
+            for x in points:
+                exact = float(mp.diff(exact_f, mp.mpf(float(x)), order))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", numeric.UnreliableDerivativeWarning)
+                    est = numeric.derivative(f, float(x), order=order, full_output=True)
+                ratios.append(abs(est.value - exact) / est.error if est.error else math.inf)
+                rel.append(abs(est.value - exact) / max(abs(exact), 1.0))
+                evals.append(est.evaluations)
+        covered = sum(r <= 1 for r in ratios)
+        print(
+            f"| {order} | {len(ratios)} | {covered} | {max(ratios):.2f} | {max(rel):.1e} "
+            f"| {statistics.mean(evals):.1f} |"
+        )
+
+
 def main() -> None:
     suite = build_suite()
     results = {(i, m): measure(case, m) for i, case in enumerate(suite) for m in METHODS}
-    names = list(METHODS)
     for kind in ("derivative", "gradient", "hessian"):
-        rows = [(i, c) for i, c in enumerate(suite) if c.kind == kind]
-        print(f"\n## {kind}: relative error (evaluations)\n")
-        header = f"| {'case':40} | " + " | ".join(f"{m:>22}" for m in names) + " |"
-        print(header)
-        print("|" + "-" * 42 + "|" + "|".join("-" * 24 for _ in names) + "|")
-        for i, case in rows:
-            cells = []
-            for m in names:
-                err, evals, _ = results[(i, m)]
-                cells.append(f"{err:9.1e} ({evals:>7})")
-            print(f"| {case.name:40} | " + " | ".join(f"{c:>22}" for c in cells) + " |")
-        print(f"\n## {kind}: summary over {len(rows)} cases\n")
-        print(
-            "| method              | worst rel. err | median rel. err | evaluations "
-            "| evals / numdifftools | time (s) |"
-        )
-        print("|---|---|---|---|---|---|")
-        nd_evals = sum(results[(i, "numdifftools")][1] for i, _ in rows)
-        for m in names:
-            errs = [results[(i, m)][0] for i, _ in rows]
-            evals = sum(results[(i, m)][1] for i, _ in rows)
-            seconds = sum(results[(i, m)][2] for i, _ in rows)
-            print(
-                f"| {m:19} | {max(errs):14.1e} | {statistics.median(errs):15.1e} "
-                f"| {evals:11d} | {evals / nd_evals:20.3f} | {seconds:8.3f} |"
-            )
-        worse = [
-            case.name
-            for i, case in rows
-            if results[(i, "calcref")][0] > max(results[(i, "numdifftools")][0], 4 * EPS)
-        ]
-        print(f"\ncalcref less accurate than numdifftools on: {', '.join(worse) or 'none'}")
+        print_kind(kind, suite, results)
+    print_cost_floor(suite)
+    print_honesty()
 
 
 if __name__ == "__main__":
