@@ -53,9 +53,9 @@ _GROW = 16.0
 _MAX_GROWTH = 2
 _RELIABLE_RTOL = 1e-6  # an estimate is reliable when its error bound is below this, relatively
 _ROUNDING_SAFETY = 1.0
-# The bound reported to the user doubles the round-off term (steering uses it as estimated):
-# f made of a few rounded operations (log(1 + t^2)) can be several ulps off.
-_REPORTED_ROUNDING = 2.0
+# The bound reported to the user takes the round-off term four times (steering uses it as
+# estimated): f made of a few rounded operations (log(1 + t^2)) can be several ulps off.
+_REPORTED_ROUNDING = 4.0
 _NOISY = 16.0
 # Relative error bounds below which a line gets no further round: ten times below the accuracy
 # the issue asks for, for first and second derivatives (the bounds are not tight); a few ulps
