@@ -19,6 +19,8 @@ import re
 from typing import Any
 from urllib.parse import urlparse
 
+from mkdocs.utils import get_relative_url
+
 _WRAPPER = re.compile(
     r'<div class="jupyter-wrapper">.*</div>\s*<!-- jupyter-wrapper -->', flags=re.DOTALL
 )
@@ -79,6 +81,37 @@ def colab_url(repo_url: str, edit_uri: str, src_uri: str) -> str | None:
     return f"https://colab.research.google.com/github/{owner_and_name}/{blob.rstrip('/')}/{src_uri}"
 
 
+def published_site(repo_url: str) -> str | None:
+    """The GitHub Pages address of the repository (the default ``site_url``), or None.
+
+    Notebooks link their chapters there, so that the links also work in Colab and in a
+    downloaded copy.
+    """
+    repository = urlparse(repo_url)
+    parts = repository.path.strip("/").split("/")
+    if repository.netloc != "github.com" or len(parts) != 2:
+        return None
+    owner, name = parts
+    return f"https://{owner.lower()}.github.io/{name}/"
+
+
+def site_relative_links(cells: str, published: str, page_url: str) -> str:
+    """Turn links to pages of the published site into links relative to ``page_url``.
+
+    On the site itself they then stay on whatever origin serves it (a local preview, the
+    tests' server), Material's instant navigation follows them, and link checkers see them.
+    """
+    pattern = re.compile(r'href="' + re.escape(published) + r'(?P<path>[^"#]*)(?P<anchor>#[^"]*)?"')
+
+    def relative(match: re.Match[str]) -> str:
+        target = get_relative_url(match.group("path"), page_url)
+        if match.group("path") in ("", "/") or target.endswith(".."):
+            target += "/"
+        return f'href="{target}{match.group("anchor") or ""}"'
+
+    return pattern.sub(relative, cells)
+
+
 def notebook_actions(download_name: str, colab: str | None) -> str:
     """The download button, the Colab link and a note on outputs, under a notebook's title."""
     name = html.escape(download_name, quote=True)
@@ -113,6 +146,9 @@ def on_page_content(html_content: str, page: Any, config: Any, files: Any) -> st
     if not page.file.src_uri.endswith(".ipynb"):
         return html_content
     cells = slim_notebook_html(html_content)
+    published = published_site(config["repo_url"] or "")
+    if published is not None:
+        cells = site_relative_links(cells, published, page.url)
     download_name = page.file.src_uri.rsplit("/", 1)[-1]
     colab = colab_url(config["repo_url"] or "", config["edit_uri"] or "", page.file.src_uri)
     return _insert_after_title(cells, notebook_actions(download_name, colab))
