@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -46,17 +49,39 @@ class BuiltSite:
     build_log: str
 
 
-def build_site(site_dir: Path, site_url: str) -> subprocess.CompletedProcess[str]:
+# Pinned so that any two builds of the same source are byte for byte the same: MkDocs dates the
+# sitemap with it (reproducible-builds.org). `tests/test_reproducible.py` relies on it.
+SOURCE_DATE_EPOCH = "1764115200"  # 2025-11-26T00:00:00Z; any fixed value will do
+
+
+def build_site(
+    site_dir: Path, site_url: str, project: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
     """Run ``mkdocs build --strict`` into ``site_dir``, as the README's deployment build does."""
-    env = {**os.environ, "SITE_URL": site_url, "NO_MKDOCS_2_WARNING": "1"}
+    env = {
+        **os.environ,
+        "SITE_URL": site_url,
+        "NO_MKDOCS_2_WARNING": "1",
+        "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH,
+    }
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
-        cwd=ROOT,
+        cwd=project,
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def _serve(directory: Path, handler: type[SimpleHTTPRequestHandler]) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=directory))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def _url(server: ThreadingHTTPServer) -> str:
+    return f"http://127.0.0.1:{server.server_port}/"
 
 
 @contextmanager
@@ -67,25 +92,79 @@ def served_build(
 
     Raises ``RuntimeError`` with mkdocs' log when the strict build fails.
     """
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=directory))
-    url = f"http://127.0.0.1:{server.server_port}/"
+    server = _serve(directory, handler)
     try:
-        build = build_site(directory, url)
+        build = build_site(directory, _url(server))
         if build.returncode != 0:
             raise RuntimeError(f"mkdocs build --strict failed:\n{build.stderr}")
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        yield BuiltSite(directory, url, build.stderr)
+        yield BuiltSite(directory, _url(server), build.stderr)
     finally:
         server.shutdown()
         server.server_close()
 
 
+# --- One build per session ----------------------------------------------------------------------
+# The site's URL is baked into the build (Material's instant navigation only follows links to
+# `site_url`), so the server comes first: pytest's main process serves an empty folder from the
+# start, and the first test that needs the site builds into it, under a lock. Knowing the URL
+# before the build lets a test build a second copy alongside (tests/test_reproducible.py). Under
+# pytest-xdist (not used now: Sybil's pages broke when split) the main process is the controller,
+# which tells each worker the folder and URL, so the workers would share one build too.
+
+_SHARED_SITE = "calcref_shared_site"
+_MAIN_SERVER = pytest.StashKey[tuple[ThreadingHTTPServer, Path]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):
+        directory = Path(tempfile.mkdtemp(prefix="calcref-site-"))
+        (directory / "site").mkdir()
+        config.stash[_MAIN_SERVER] = (_serve(directory / "site", _QuietHandler), directory)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    node.workerinput[_SHARED_SITE] = [str(part) for part in shared_site(node.config)]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _MAIN_SERVER in config.stash:
+        server, directory = config.stash[_MAIN_SERVER]
+        server.shutdown()
+        server.server_close()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def shared_site(config: pytest.Config) -> tuple[Path, str]:
+    """The folder that holds the session's build (in ``site/``) and the URL it is served at."""
+    worker_input = getattr(config, "workerinput", None)
+    if worker_input is not None:
+        directory, url = worker_input[_SHARED_SITE]
+        return Path(directory), url
+    server, directory = config.stash[_MAIN_SERVER]
+    return directory, _url(server)
+
+
+def _build_once(directory: Path, url: str) -> BuiltSite:
+    """Build into ``directory/site`` unless another worker did; either way, that build."""
+    result = directory / "build.json"
+    with (directory / "build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.is_file():
+            build = build_site(directory / "site", url)
+            outcome = {"returncode": build.returncode, "log": build.stderr}
+            result.write_text(json.dumps(outcome), encoding="utf-8")
+    outcome = json.loads(result.read_text(encoding="utf-8"))
+    if outcome["returncode"] != 0:
+        raise RuntimeError(f"mkdocs build --strict failed:\n{outcome['log']}")
+    return BuiltSite(directory / "site", url, outcome["log"])
+
+
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSite]:
-    """Build the site once per session and serve it from a thread on 127.0.0.1."""
+def built_site(request: pytest.FixtureRequest) -> BuiltSite:
+    """The site, built once per session (once for all workers) and served on 127.0.0.1."""
     try:
-        with served_build(tmp_path_factory.mktemp("site")) as site:
-            yield site
+        return _build_once(*shared_site(request.config))
     except RuntimeError as error:
         pytest.fail(str(error), pytrace=False)
 
@@ -317,37 +396,56 @@ def _load_and_inspect(tab: Any, recorder: _Recorder, url: str, view: PageView) -
     view.ipython_copies = seen["ipythonCopies"]
 
 
-@pytest.fixture(scope="session")
-def page_views(built_site: BuiltSite, browser: Any) -> dict[tuple[str, str], PageView]:
-    """Every page of the site, loaded once per colour scheme in one shared browser.
+class SchemeViews(dict[str, PageView]):
+    """What every page of the site showed a reader in one colour scheme: ``{page: view}``."""
+
+    def __init__(self, scheme: str) -> None:
+        super().__init__()
+        self.scheme = scheme
+
+    def problems(self, problems_of: Any) -> dict[str, Any]:
+        """``{page: problems}`` for every page where ``problems_of(view)`` is truthy."""
+        found = {page: problems_of(view) for page, view in self.items()}
+        return {page: problems for page, problems in found.items() if problems}
+
+
+# Pages are visited this many at a time: one page's axe-core run (the slow part, about a second)
+# overlaps the next page's load, so the visit uses both cores when the rest of the suite does not.
+TABS = 2
+
+
+@pytest.fixture(scope="session", params=list(SCHEMES))
+def page_views(request: pytest.FixtureRequest, built_site: BuiltSite, browser: Any) -> SchemeViews:
+    """Every page of the site, loaded once in one colour scheme (the fixture's parameter).
 
     One visit gathers what every reader-level test checks (errors, requests, math, images, copy
-    text, axe-core), so adding a check adds no page load. The page is open in both schemes at
-    once, so the two axe runs (the slow part, about a second each) use both cores.
+    text, axe-core), so adding a check adds no page load. A test that takes this fixture runs
+    once per scheme, and the two schemes are visited separately, so pytest-xdist can give them
+    to two workers (conftest.py groups the tests by scheme).
     """
+    scheme = request.param
     axe_script = NODE_MODULES / "axe-core" / "axe.min.js"
     axe = axe_script.read_text(encoding="utf-8") if axe_script.is_file() else None
     local_host = urlparse(built_site.url).netloc
-    contexts = {scheme: browser.new_context(color_scheme=scheme) for scheme in SCHEMES}
-    tabs = {scheme: context.new_page() for scheme, context in contexts.items()}
-    recorders = {scheme: _Recorder(tab, local_host) for scheme, tab in tabs.items()}
-    views: dict[tuple[str, str], PageView] = {}
+    context = browser.new_context(color_scheme=scheme)
+    tabs = [context.new_page() for _ in range(TABS)]
+    recorders = [_Recorder(tab, local_host) for tab in tabs]
+    views = SchemeViews(scheme)
+    pages = site_pages(built_site.directory)
     try:
-        for page in site_pages(built_site.directory):
-            for scheme, tab in tabs.items():
-                views[page, scheme] = PageView(page, scheme)
-                _load_and_inspect(
-                    tab, recorders[scheme], built_site.url + page, views[page, scheme]
-                )
+        for start in range(0, len(pages), TABS):
+            batch = list(zip(pages[start : start + TABS], tabs, recorders, strict=False))
+            for page, tab, recorder in batch:
+                views[page] = PageView(page, scheme)
+                _load_and_inspect(tab, recorder, built_site.url + page, views[page])
                 if axe is not None:
                     tab.add_script_tag(content=axe)
                     tab.evaluate(f"() => {{ window.calcrefAxe = ({RUN_AXE})(); }}")
-            for scheme, tab in tabs.items():
+            for page, tab, recorder in batch:
                 if axe is not None:
-                    views[page, scheme].axe_violations = tab.evaluate("window.calcrefAxe")
-                recorders[scheme].settle(tab)
-                recorders[scheme].view = None
+                    views[page].axe_violations = tab.evaluate("window.calcrefAxe")
+                recorder.settle(tab)
+                recorder.view = None
     finally:
-        for context in contexts.values():
-            context.close()
+        context.close()
     return views

@@ -2,7 +2,8 @@
 
 Pages are found by walking the build (`site_pages`), so a new page is covered without an edit.
 Each page is loaded once per colour scheme by the `page_views` fixture; the tests below read
-what it saw and name every page that fails, with what went wrong there.
+what it saw and name every page that fails, with what went wrong there. A test that takes
+`page_views` runs once per scheme; `LIGHT_ONLY` keeps it to the light one.
 """
 
 from __future__ import annotations
@@ -16,19 +17,12 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from site_fixtures import INSPECT_PAGE, SCHEMES, BuiltSite, PageView, site_pages
+from site_fixtures import INSPECT_PAGE, SCHEMES, BuiltSite, PageView, SchemeViews, site_pages
 
-Views = dict[tuple[str, str], PageView]
-ALL_SCHEMES = pytest.mark.parametrize("scheme", list(SCHEMES))
-
-
-def problems_by_page(views: Views, scheme: str, problems_of: Any) -> dict[str, Any]:
-    """``{page: problems}`` for every page of ``scheme`` where ``problems_of(view)`` is truthy."""
-    found = {page: problems_of(view) for (page, seen), view in views.items() if seen == scheme}
-    return {page: problems for page, problems in found.items() if problems}
+LIGHT_ONLY = pytest.mark.parametrize("page_views", ["light"], indirect=True)
 
 
-def test_every_built_page_is_visited(built_site: BuiltSite, page_views: Views) -> None:
+def test_every_built_page_is_visited(built_site: BuiltSite, page_views: SchemeViews) -> None:
     pages = site_pages(built_site.directory)
     sitemap = (built_site.directory / "sitemap.xml").read_text(encoding="utf-8")
     in_sitemap = [
@@ -36,33 +30,27 @@ def test_every_built_page_is_visited(built_site: BuiltSite, page_views: Views) -
     ]
     assert "" in pages
     assert set(in_sitemap) <= set(pages)
-    assert {page for page, _ in page_views} == set(pages)
+    assert set(page_views) == set(pages)
 
 
-@ALL_SCHEMES
-def test_the_colour_scheme_applies(page_views: Views, scheme: str) -> None:
-    expected = SCHEMES[scheme]
-    wrong = problems_by_page(
-        page_views,
-        scheme,
-        lambda view: view.applied_scheme if view.applied_scheme != expected else "",
+def test_the_colour_scheme_applies(page_views: SchemeViews) -> None:
+    expected = SCHEMES[page_views.scheme]
+    wrong = page_views.problems(
+        lambda view: view.applied_scheme if view.applied_scheme != expected else ""
     )
     assert wrong == {}
 
 
-@ALL_SCHEMES
-def test_no_console_error(page_views: Views, scheme: str) -> None:
-    assert problems_by_page(page_views, scheme, lambda view: view.errors) == {}
+def test_no_console_error(page_views: SchemeViews) -> None:
+    assert page_views.problems(lambda view: view.errors) == {}
 
 
-@ALL_SCHEMES
-def test_no_failed_request(page_views: Views, scheme: str) -> None:
-    assert problems_by_page(page_views, scheme, lambda view: view.failed_requests) == {}
+def test_no_failed_request(page_views: SchemeViews) -> None:
+    assert page_views.problems(lambda view: view.failed_requests) == {}
 
 
-@ALL_SCHEMES
-def test_no_request_to_another_host(page_views: Views, scheme: str) -> None:
-    assert problems_by_page(page_views, scheme, lambda view: view.foreign_requests) == {}
+def test_no_request_to_another_host(page_views: SchemeViews) -> None:
+    assert page_views.problems(lambda view: view.foreign_requests) == {}
 
 
 def math_problems(view: PageView) -> list[str]:
@@ -74,16 +62,14 @@ def math_problems(view: PageView) -> list[str]:
     return problems
 
 
-@ALL_SCHEMES
-def test_math_is_rendered_and_no_raw_tex_is_left(page_views: Views, scheme: str) -> None:
-    assert problems_by_page(page_views, scheme, math_problems) == {}
+def test_math_is_rendered_and_no_raw_tex_is_left(page_views: SchemeViews) -> None:
+    assert page_views.problems(math_problems) == {}
     # The check sees formulas: a site whose math script never ran would show none at all.
     assert sum(view.formulas for view in page_views.values()) > 0
 
 
-@ALL_SCHEMES
-def test_every_image_loads(page_views: Views, scheme: str) -> None:
-    assert problems_by_page(page_views, scheme, lambda view: view.broken_images) == {}
+def test_every_image_loads(page_views: SchemeViews) -> None:
+    assert page_views.problems(lambda view: view.broken_images) == {}
 
 
 def copy_problems(view: PageView) -> list[str]:
@@ -104,8 +90,9 @@ def copy_problems(view: PageView) -> list[str]:
     return problems
 
 
-def test_every_python_block_copies_code_without_prompts(page_views: Views) -> None:
-    assert problems_by_page(page_views, "light", copy_problems) == {}
+@LIGHT_ONLY
+def test_every_python_block_copies_code_without_prompts(page_views: SchemeViews) -> None:
+    assert page_views.problems(copy_problems) == {}
     assert sum(len(view.python_copies) for view in page_views.values()) > 0
 
 
@@ -191,8 +178,9 @@ def _title(path: Path) -> str:
     return unescape(re.sub(r"<[^>]+>", "", heading.group(0))) if heading else ""
 
 
+@LIGHT_ONLY
 def test_instant_navigation_renders_math(
-    built_site: BuiltSite, browser: Any, page_views: Views
+    built_site: BuiltSite, browser: Any, page_views: SchemeViews
 ) -> None:
     """Follow the navigation link to every page in turn, as a reader clicks through the site.
 
@@ -218,7 +206,7 @@ def test_instant_navigation_renders_math(
     targets = sorted({urlparse(href).path.removeprefix(base_path) for href in linked} - {""})
     problems: dict[str, list[str]] = {}
     for page in [*targets, ""]:
-        problems[page] = _follow_link(tab, built_site.url + page, page_views[page, "light"])
+        problems[page] = _follow_link(tab, built_site.url + page, page_views[page])
     context.close()
     assert targets, "the navigation links to no page besides the home page"
     assert {page: found for page, found in problems.items() if found} == {}
