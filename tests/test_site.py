@@ -11,7 +11,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 from site_fixtures import BuiltSite
@@ -51,41 +50,6 @@ def test_page_is_served(built_site: BuiltSite, page: str) -> None:
     with urllib.request.urlopen(built_site.url + page) as response:
         assert response.status == 200
         assert "text/html" in response.headers["Content-Type"]
-
-
-@pytest.mark.parametrize("page", PAGES)
-def test_page_renders_offline_with_math_and_no_error(
-    built_site: BuiltSite, browser: Any, page: str
-) -> None:
-    context = browser.new_context()
-    tab = context.new_page()
-    foreign_requests: list[str] = []
-    failed_requests: list[str] = []
-    errors: list[str] = []
-    local_host = urlparse(built_site.url).netloc
-    tab.on(
-        "request",
-        lambda request: (
-            foreign_requests.append(request.url)
-            if urlparse(request.url).netloc not in ("", local_host)
-            and not request.url.startswith(("data:", "blob:"))
-            else None
-        ),
-    )
-    tab.on("requestfailed", lambda request: failed_requests.append(request.url))
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    tab.goto(built_site.url + page, wait_until="networkidle")
-    rendered = tab.locator(".katex").count()
-    katex_errors = tab.locator(".katex-error").count()
-    unrendered = tab.locator(".arithmatex:not(:has(.katex))").count()
-    context.close()
-    assert foreign_requests == []
-    assert failed_requests == []
-    assert errors == []
-    assert rendered > 0
-    assert katex_errors == 0
-    assert unrendered == 0
 
 
 @pytest.mark.parametrize(
