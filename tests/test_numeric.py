@@ -217,8 +217,26 @@ class TestDerivative:
     def test_counts_evaluations_honestly(self) -> None:
         f = Counted(math.sin)
         est = numeric.derivative(f, 1.0, full_output=True)
-        # One round of the 7-point stencil is enough for sin at 1.
-        assert est.evaluations == f.points == 7
+        # sin at 1: a 7-point round limited by round-off, then one wide 15-point round.
+        assert est.evaluations == f.points == 7 + 14
+
+    def test_round_off_limited_lines_reach_a_few_ulps(self) -> None:
+        # The wide round divides round-off by ~10: sin at 1 and x^3 at 1e-5 land within
+        # 20 ulps of the closed form (the 7-point stencil alone stops near 50).
+        for f, x, exact in ((math.sin, 1.0, math.cos(1.0)), (lambda t: t**3, 1e-5, 3e-10)):
+            est = numeric.derivative(f, x, full_output=True)
+            assert est.reliable
+            assert abs(est.value - exact) <= 20 * math.ulp(exact)
+            assert abs(est.value - exact) <= est.error
+
+    def test_large_flat_values_are_flagged_but_close(self) -> None:
+        # 1e8 + 1e-3 sin: f's values carry the slope to ~1e-5 only; the estimate warns, its
+        # bound covers the truth, and it is within that limit.
+        with pytest.warns(numeric.UnreliableDerivativeWarning):
+            est = numeric.derivative(lambda t: 1e8 + 1e-3 * math.sin(t), 1.0, full_output=True)
+        exact = 1e-3 * math.cos(1.0)
+        assert abs(est.value - exact) <= est.error
+        assert abs(est.value - exact) <= 1e-4 * exact
 
     def test_batched_equals_one_by_one(self) -> None:
         one = Counted(np.sin)
@@ -609,6 +627,16 @@ class TestHessian:
         else:
             assert any(issubclass(w.category, numeric.UnreliableDerivativeWarning) for w in caught)
             assert np.all(error <= est.error)
+
+    def test_badly_scaled_cubic(self) -> None:
+        # Coordinates from 1e-6 to 1e6: each cross line moves every coordinate by the step
+        # its own diagonal settled on, and the Hessian is exact to ~1e-13 normwise.
+        scales = 10.0 ** np.arange(-6, 7, 2)
+        x = 1.5 * scales
+        exact = np.diag(6 * (x / scales) / scales**2)
+        with no_warning():
+            H = numeric.hessian(lambda v: float(np.sum((v / scales) ** 3)), x)
+        assert relative_error(H, exact) <= 1e-13
 
     def test_quadratic_form(self) -> None:
         rng = np.random.default_rng(3)

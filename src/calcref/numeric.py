@@ -14,6 +14,7 @@ numerically".
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -62,6 +63,13 @@ _NOISY = 16.0
 # where only round-off shows.
 _GOOD_ENOUGH = {1: 1e-13, 2: 1e-10}
 _EXACT_ENOUGH = 1e-15
+# The wide (15-point) stencil and how far its step may grow: a round limited by round-off with
+# a relative error bound above this target gets one wide round, whose step keeps f's Taylor
+# coefficients falling by at least 1/_WIDE_RATE per step.
+_WIDE_REACH = 7
+_WIDE_TARGET = {1: 5e-14, 2: 1e-11}
+_WIDE_RATE = 0.25
+_WIDE_AFTER = 2  # at most two 7-point rounds before a wide one: 7 + 6 + 14 evaluations
 
 
 class UnreliableDerivativeWarning(RuntimeWarning):
@@ -229,20 +237,46 @@ class _Scheme:
     power: int
 
     def weights_of(self, order: int) -> NDArray[np.float64]:
-        """Rows of weights, one per nested stencil, over all offsets."""
-        rows = np.zeros((len(self.nested), len(self.offsets)))
-        for r, sub in enumerate(self.nested):
-            for offset, w in zip(sub, weights(sub, order), strict=True):
-                rows[r, self.offsets.index(offset)] = w
-        return rows
+        """Rows of weights, one per nested stencil, over all offsets (computed once)."""
+        return _nested_weights(self, order)
+
+    def taylor_inverse(self) -> NDArray[np.float64]:
+        """Inverse of the Vandermonde matrix: values at the offsets -> Taylor coefficients."""
+        return _taylor_inverse(self.offsets)
 
 
-def _scheme(method: Method, order: int) -> _Scheme:
+# Every line of every call analyses the same few stencils: their weights and inverses are
+# computed once (a 7x7 solve per line was most of a gradient's wall time at n = 100).
+@functools.cache
+def _nested_weights(scheme: _Scheme, order: int) -> NDArray[np.float64]:
+    rows = np.zeros((len(scheme.nested), len(scheme.offsets)))
+    for r, sub in enumerate(scheme.nested):
+        for offset, w in zip(sub, weights(sub, order), strict=True):
+            rows[r, scheme.offsets.index(offset)] = w
+    rows.flags.writeable = False
+    return rows
+
+
+@functools.cache
+def _taylor_inverse(offsets: tuple[int, ...]) -> NDArray[np.float64]:
+    # Row j holds the weights of the j-th derivative over j!, solved exactly: the Vandermonde
+    # matrix of the 15-point stencil is too ill-conditioned to invert in floating point.
+    inverse = np.array(
+        [np.array(weights(offsets, j)) / math.factorial(j) for j in range(len(offsets))]
+    )
+    inverse.flags.writeable = False
+    return inverse
+
+
+def _scheme(method: Method, order: int, *, wide: bool = False) -> _Scheme:
     offsets: tuple[int, ...]
     if method == "central":
-        offsets = (0, 1, -1, 2, -2, 3, -3)
-        nested = tuple(tuple(range(-k, k + 1)) for k in (1, 2, 3))
-        return _Scheme(offsets, nested, symmetric=True, power=6)
+        reach = _WIDE_REACH if wide else 3
+        offsets = (0, *(sign * k for k in range(1, reach + 1) for sign in (1, -1)))
+        # Nested 3-, 5-, 7-point stencils; 7-, 11-, 15-point ones for the wide stencil.
+        halves = (3, 5, 7) if wide else (1, 2, 3)
+        nested = tuple(tuple(range(-k, k + 1)) for k in halves)
+        return _Scheme(offsets, nested, symmetric=True, power=2 * reach)
     sign = 1 if method == "forward" else -1
     offsets = tuple(sign * k for k in range(order + 6))
     nested = tuple(offsets[: order + extra] for extra in (2, 4, 6))
@@ -287,6 +321,9 @@ class _Round:
     noise_limited: bool = False  # the stencil cannot see truncation: only round-off
     noisy: bool = False  # the values show far more noise than f's rounding explains
     margin: FloatArray | None = None  # added to `error` in the bound reported to the user
+    rate: float = 0.0  # how fast f's Taylor coefficients fall per step (0: none above noise)
+    steepness: float = 0.0  # the power of t that f(x + t) - f(x) grows like over the stencil
+    wide: bool = False  # the 15-point stencil (a round that only round-off limited asked for)
 
     def score(self) -> float:
         """Largest error bound: rounds of one line estimate the same numbers, so compare this."""
@@ -302,6 +339,7 @@ class _LineResult:
     error: FloatArray
     scale: FloatArray
     problem: str = ""
+    step: float = math.nan  # step of the best trusted 7-point round (nan if none)
 
 
 @dataclass
@@ -311,6 +349,7 @@ class _LineState:
     reach: float  # distance of x from 0 along the line (the largest |x_i| per unit step)
     rounds: list[_Round] = field(default_factory=list)
     probes: int = 0
+    wide: bool = False  # whether the next round uses the wide stencil
 
     def trusted(self) -> list[_Round]:
         return [r for r in self.rounds if r.finite and r.smooth and not r.flat]
@@ -321,7 +360,9 @@ class _LineState:
         A derivative is judged against this, not only against itself: 0 is a well-determined
         derivative of x^7 at 0 once its error is tiny against the slopes f shows nearby.
         """
-        rounds = self.trusted() or self.rounds[-1:]
+        # A wide round reaches 7 steps of a 16 times larger step, far beyond the neighbourhood
+        # the others judge x by (it sees the steep part of a sigmoid from x = 30).
+        rounds = [r for r in self.trusted() if not r.wide] or self.rounds[-1:]
         return np.asarray(np.max([getattr(r, part) for r in rounds], axis=0), dtype=np.float64)
 
     def relative_score(self, last: _Round) -> float:
@@ -332,8 +373,9 @@ class _LineState:
         change says nothing about the size of f' at x, and a smaller step will do better.
         """
         size = np.abs(last.value)
+        within = [r.size for r in self.trusted() if 3 * r.step <= self.local and not r.wide]
         if 3 * last.step <= self.local:
-            size = np.maximum(size, np.maximum(last.size, self.largest("size")))
+            size = np.maximum(size, np.max([last.size, *within], axis=0))
         return float(np.max(last.error / np.maximum(size, 1e-300)))
 
 
@@ -341,6 +383,7 @@ class _LineState:
 # odd part f' t + f''' t^3 / 6 + f^(5) t^5 / 120, even part f'' t^2 / 2 + ... (to t^6).
 _ODD_MODEL = np.array([[k ** (1 + 2 * j) for j in range(3)] for k in (1, 2, 3)], dtype=float)
 _EVEN_MODEL = np.array([[k ** (2 + 2 * j) for j in range(3)] for k in (1, 2, 3)], dtype=float)
+_ODD_FIT, _EVEN_FIT = np.linalg.inv(_ODD_MODEL), np.linalg.inv(_EVEN_MODEL)
 # A smooth, resolved part is fitted by terms of about its own size; a kink (|t|-like) or an
 # unresolved part needs terms that cancel each other: 14.5x for |t|, 4.6x for a kink half a
 # step from x, 1x for t^2, t^4, t^6, sin and cos, 2.2x for t^7 and t^8 (beyond the model),
@@ -358,9 +401,14 @@ _GAP_MARGIN = 2.0
 _TRUNCATION_SAFETY = 8.0
 
 
-def _cancellation(part: FloatArray, model: FloatArray, noise: FloatArray) -> FloatArray:
-    """How much the Taylor terms fitted to ``part`` (3, m) cancel, where they rise above noise."""
-    coefficients = np.linalg.solve(model, part)
+def _cancellation(
+    part: FloatArray, model: FloatArray, fit: FloatArray, noise: FloatArray
+) -> FloatArray:
+    """How much the Taylor terms fitted to ``part`` (3, m) cancel, where they rise above noise.
+
+    `fit` is the inverse of `model`.
+    """
+    coefficients = fit @ part
     terms = np.abs(model[:, :, None] * coefficients[None, :, :]).sum(axis=1)
     size = np.abs(part).max(axis=0)
     ratio = terms.max(axis=0) / np.maximum(np.maximum(size, noise), 1e-300)
@@ -408,7 +456,7 @@ def _truncation(gaps: FloatArray) -> FloatArray:
 
 def _taylor_truncation(
     scheme: _Scheme, order: int, stencil: FloatArray, noise: FloatArray, h: float
-) -> FloatArray:
+) -> tuple[FloatArray, float]:
     """Estimate the truncation error of the best estimate from f's Taylor coefficients.
 
     The stencil's values fix the Taylor polynomial ``a_0 + a_1 t + ... + a_{P-1} t^{P-1}`` (t in
@@ -421,11 +469,12 @@ def _taylor_truncation(
     ones, which vanish wherever f' or f'' does, are not used. The safety factor covers how the
     coefficients of a function with complex poles (atan) oscillate about their trend.
     Coefficients within round-off count as zero and give no rate; coefficients that do not
-    fall mean the stencil is not resolved (infinite result).
+    fall mean the stencil is not resolved (infinite result). Also returns the largest rate
+    ``rho`` per step (how fast f's Taylor coefficients fall: 0 when none rise above noise).
     """
     offsets = np.array(scheme.offsets, dtype=float)
     size = len(offsets)
-    inverse = np.linalg.inv(np.vander(offsets, size, increasing=True))
+    inverse = scheme.taylor_inverse()
     coefficients = np.abs(inverse @ stencil)
     coefficient_noise = np.abs(inverse).sum(axis=1)[:, None] * noise[None, :]
     a = np.where(coefficients > _GAP_MARGIN * coefficient_noise, coefficients, 0.0)
@@ -439,7 +488,7 @@ def _taylor_truncation(
     known = [i for i in range(1, size) if not scheme.symmetric or i % 2 == order % 2][-2:]
     weights_top = scheme.weights_of(order)[-1]
     # (A symmetric stencil's constant for the other parity is 0 up to rounding of the weights.)
-    first = next(j for j in range(size, size + 3) if abs(float(weights_top @ offsets**j)) > 1e-6)
+    first = next(j for j in range(size, size + 3) if _moment(weights_top, offsets, j) > 1e-9)
     # Where the coefficients do not fall (rho >= 1) the stencil is not resolved.
     resolved = rho < 1
     rho = np.where(resolved, rho, 0.0)
@@ -449,7 +498,24 @@ def _taylor_truncation(
         for j in (first, first + stride)
     )
     truncation = _TRUNCATION_SAFETY * total / h**order
-    return np.asarray(np.where(resolved, truncation, np.inf), dtype=np.float64)
+    return np.asarray(np.where(resolved, truncation, np.inf), dtype=np.float64), _rate(a)
+
+
+def _rate(a: FloatArray) -> float:
+    """Largest rate per step at which the known Taylor coefficients fall, sqrt(a_j / a_(j-2)).
+
+    Every pair from (a_1, a_3) up counts (a_0 holds f's constant part, which says nothing about
+    its variation): the largest is the most cautious guess of how far f stays polynomial-like.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where((a[1:-2] > 0) & (a[3:] > 0), np.sqrt(a[3:] / a[1:-2]), 0.0)
+    return float(np.max(ratios)) if ratios.size else 0.0
+
+
+def _moment(w: FloatArray, offsets: FloatArray, j: int) -> float:
+    """|sum w_k o_k^j| relative to the sizes of its terms (a cancelled moment rounds to ~eps)."""
+    powers = offsets**j
+    return abs(float(w @ powers)) / float(np.abs(w) @ np.abs(powers))
 
 
 def _kink_gap(order: int, odd: FloatArray, even: FloatArray, h: float) -> FloatArray:
@@ -533,7 +599,8 @@ def _analyse(
     # The step is steered by the model of round-off (the floor): the measured noise also
     # holds truncation when the step is large, which would pull the step the wrong way.
     modelled_rounding = floor * amplification
-    truncation = np.maximum(_truncation(gaps), _taylor_truncation(scheme, order, stencil, noise, h))
+    taylor, rate = _taylor_truncation(scheme, order, stencil, noise, h)
+    truncation = np.maximum(_truncation(gaps), taylor)
     truncation = np.where(np.isfinite(truncation), truncation, gaps.sum(axis=0))
     change = np.abs(of_f[1:] - of_f[0][None, :])
     scale = _scale_of_change(scheme, order, of_f, h, curvature=False)
@@ -544,12 +611,15 @@ def _analyse(
     if scheme.symmetric:
         plus, minus = stencil[1::2], stencil[2::2]
         odd, even = (plus - minus) / 2, (plus + minus) / 2 - stencil[0]
+        # The models fit the three inner pairs of points. In a wide stencil a kink further out
+        # shows in the gaps between its 7-, 11- and 15-point estimates and in Taylor
+        # coefficients that stop falling: its error bound grows and an inner round wins.
         jumpy = np.maximum(
-            _cancellation(odd, _ODD_MODEL, _EPS * magnitude),
-            _cancellation(even, _EVEN_MODEL, _EPS * magnitude),
+            _cancellation(odd[:3], _ODD_MODEL, _ODD_FIT, _EPS * magnitude),
+            _cancellation(even[:3], _EVEN_MODEL, _EVEN_FIT, _EPS * magnitude),
         )
         smooth = bool(np.all(jumpy <= _CANCELLATION_LIMIT))
-        kink = _kink_gap(order, odd, even, h)
+        kink = _kink_gap(order, odd[:3], even[:3], h)
     # Not smooth: no error model holds, so add every gap the stencil shows.
     error = truncation + rounding if smooth else gaps.sum(axis=0) + kink + rounding
     return _Round(
@@ -559,6 +629,7 @@ def _analyse(
         scale=scale,
         size=size,
         magnitude=float(magnitude.max()),
+        steepness=_steepness(scheme, of_f),
         truncation=truncation,
         rounding=modelled_rounding,
         power=scheme.power,
@@ -569,6 +640,8 @@ def _analyse(
         noise_limited=noise_limited,
         noisy=noisy,
         margin=(_REPORTED_ROUNDING - 1) * rounding,
+        rate=rate,
+        wide=scheme.power > 6,
     )
 
 
@@ -580,6 +653,8 @@ def _next_step(state: _LineState, last: _Round, f0: FloatArray, adaptive: bool) 
     round-off).
     """
     if not adaptive or len(state.rounds) >= _MAX_ROUNDS:
+        return None
+    if last.wide:
         return None
     if not (last.finite and last.smooth) and _grew_into_trouble(state):
         return None
@@ -601,19 +676,58 @@ def _next_step(state: _LineState, last: _Round, f0: FloatArray, adaptive: bool) 
         # Only round-off is visible: a larger step divides it by GROW**order; the next round
         # shows whether truncation stays invisible, and the better round is kept. Twice at
         # most: a line along which f is linear never shows truncation.
+        steep = last.steepness > last.order + 0.5
+        first = all(r.step > last.step for r in state.rounds[:-1])
+        if first and steep and _reach_dominates(last, f0) and 3 * last.step > state.local:
+            # Round-off ~ eps max|f| / h^order with max|f| ~ h^p from the stencil's reach
+            # (x^3 seen from x = 1e-6 with h = 2^-5, p = 3): for p > order a step at x's own
+            # scale lowers it.
+            return _shrunk(last.step, state.local)
         grown = sum(r.noise_limited for r in state.rounds)
         if score <= _EXACT_ENOUGH or grown > _MAX_GROWTH:
             return None
         return last.step * _GROW
     if score <= _GOOD_ENOUGH[last.order]:
-        return None
+        return _wide_step(state, last, score)
     if last.noisy and not any(r.noisy for r in state.rounds[:-1]):
         # Noise far above f's rounding is as often truncation the trend failed to predict
         # (tanh(3t), whose Taylor coefficients oscillate) as real noise (log(1 + t^2) near 0):
         # a 4 times smaller step tells them apart, and the better round is kept.
         return last.step / 4
     factor = _rebalancing_factor(last, f0, state.local)
+    if factor is None or factor > 1:
+        # Round-off dominates: a larger 7-point step trades it for truncation, the wide
+        # stencil lowers it at almost no truncation.
+        wide = _wide_step(state, last, score)
+        if wide is not None:
+            return wide
     return None if factor is None else last.step * factor
+
+
+def _wide_step(state: _LineState, last: _Round, score: float) -> float | None:
+    """Step of a last, wide round when round-off alone keeps the 7-point error up; else None.
+
+    A 7-point stencil limited by round-off (~ eps |f| / h) cannot do better at any step: a
+    larger one brings in its truncation (~ h^6). The 15-point stencil, of order 14, can take
+    a step up to 16 times larger while its truncation stays invisible, dividing round-off by
+    about 10: how much larger is bounded by the rate at which f's Taylor coefficients fall
+    (per step, rho: at rho = 1/4 per new step the 15th coefficient is 4^-15 of the first).
+    """
+    if last.order not in _WIDE_TARGET or score <= _WIDE_TARGET[last.order]:
+        return None
+    if not (last.finite and last.smooth) or last.flat or last.power != 6:
+        return None
+    if float(np.max(last.truncation)) > float(np.max(last.error - last.truncation)):
+        return None
+    if len(state.rounds) > _WIDE_AFTER:
+        return None
+    # Round-off falls like 1 / h^order: a second derivative gains as much from a 4-fold step.
+    most = _GROW ** (1 / last.order)
+    growth = most if last.rate <= 0 else min(most, _WIDE_RATE / last.rate)
+    if growth < 1:
+        return None
+    state.wide = True
+    return last.step * 2.0 ** math.floor(math.log2(growth))
 
 
 def _grew_into_trouble(state: _LineState) -> bool:
@@ -636,12 +750,26 @@ def _improved(state: _LineState) -> bool:
     return not scores or last.score() < min(scores)
 
 
+def _steepness(scheme: _Scheme, of_f: FloatArray) -> float:
+    """Return p in |f(x + kh) - f(x)| ~ k^p, from offsets 1 and 3 (0 when f does not move)."""
+    if not scheme.symmetric:
+        return 0.0
+    change = np.abs(of_f - of_f[0][None, :])
+    near, far = change[1:3].max(), change[5:7].max()
+    return math.log(far / near) / math.log(3.0) if near > 0 and far > 0 else 0.0
+
+
+def _reach_dominates(last: _Round, f0: FloatArray) -> bool:
+    """Whether max|f| over the stencil comes from its reach rather than from f(x)."""
+    return last.magnitude > 4 * float(np.max(np.abs(f0)))
+
+
 def _rebalancing_factor(last: _Round, f0: FloatArray, local: float) -> float | None:
     """Step factor towards the balance of truncation (~ h^6) and round-off (~ 1 / h^order)."""
     truncation, rounding = float(np.max(last.truncation)), float(np.max(last.rounding))
     # Round-off ~ eps max|f| / h: when max|f| over the stencil comes from its reach rather
     # than from f(x) (f(x) = x^2 near 0), a smaller step lowers max|f| faster than 1/h grows.
-    if rounding > 4 * truncation and last.magnitude > 4 * float(np.max(np.abs(f0))):
+    if rounding > 4 * truncation and _reach_dominates(last, f0):
         return _shrunk(last.step, local) / last.step
     # Judge resolution against how much f changes over the stencil too, not only against the
     # value: a derivative that happens to be ~0 (a Hessian entry at 1e-10 of a saddle) is
@@ -670,7 +798,8 @@ def _finish(state: _LineState) -> _LineResult:
     if trusted:
         best = min(trusted, key=_Round.score)
         error = best.error if best.margin is None else best.error + best.margin
-        return _LineResult(best.value, error, state.largest("scale"))
+        narrow = min((r for r in trusted if not r.wide), key=_Round.score)
+        return _LineResult(best.value, error, state.largest("scale"), step=narrow.step)
     finite = [r for r in rounds if r.finite]
     if not finite:
         nan = np.full_like(rounds[0].value, np.nan)
@@ -686,7 +815,8 @@ def _finish(state: _LineState) -> _LineResult:
     )
 
 
-def _round_points(x: FloatArray, line: _Line, moving: FloatArray, step: float) -> FloatArray:
+def _round_points(x: FloatArray, line: _Line, scheme: _Scheme, step: float) -> FloatArray:
+    moving = np.array(scheme.offsets[1:], dtype=float)
     return np.concatenate(
         [x[None, :] + (moving * step)[:, None] * u[None, :] for u in line.directions()]
     )
@@ -721,8 +851,7 @@ def _differentiate_lines(
     adaptive: bool,
 ) -> list[_LineResult]:
     """Differentiate each line at t = 0, `order` times, every round's points in one call."""
-    scheme = _scheme(method, order)
-    moving = np.array(scheme.offsets[1:], dtype=float)
+    schemes = {wide: _scheme(method, order, wide=wide) for wide in (False, True)}
     states = [
         _LineState(
             step=float(h),
@@ -733,14 +862,17 @@ def _differentiate_lines(
     ]
     active = list(range(len(states)))
     while active:
-        blocks = [_round_points(x, lines[i], moving, states[i].step) for i in active]
+        blocks = [
+            _round_points(x, lines[i], schemes[states[i].wide], states[i].step) for i in active
+        ]
         values = sampler(np.concatenate(blocks))
         bounds = np.cumsum([len(b) for b in blocks])[:-1]
         still = []
         for line, block in zip(active, np.split(values, bounds), strict=True):
             state = states[line]
-            last = _analyse_line(scheme, order, lines[line], block, f0, state)
+            last = _analyse_line(schemes[state.wide], order, lines[line], block, f0, state)
             state.rounds.append(last)
+            state.wide = False  # only a decision for a wide round makes the next one wide
             step = _next_step(state, last, f0, adaptive)
             if step is not None:
                 # A power of two keeps every stencil point x + k h exact in binary.
@@ -832,8 +964,9 @@ def _line_results(
     order: int,
     method: Method,
     step: float | None,
+    f0: FloatArray | None = None,
 ) -> list[_LineResult]:
-    f0 = _value_at(sampler, x)
+    f0 = _value_at(sampler, x) if f0 is None else f0
     initial = _SECOND_STEP if order == 2 else _FIRST_STEP
     steps = scales * initial if step is None else np.full(len(lines), step)
     if method == "complex":
@@ -841,6 +974,16 @@ def _line_results(
     return _differentiate_lines(
         sampler, x, f0, lines, steps, order=order, method=method, adaptive=step is None
     )
+
+
+def _seed(step: float) -> float:
+    """Return a diagonal line's settled step per initial step, at most 1 (1 if it has none).
+
+    Only smaller steps carry over: a coordinate whose curvature needed a step at its own tiny
+    scale keeps it in the cross lines; one whose diagonal grew a step because it saw only
+    round-off (f linear in it) says nothing about the cross term.
+    """
+    return min(step / _SECOND_STEP, 1.0) if math.isfinite(step) else 1.0
 
 
 def _power_of_two_at_least(value: float) -> float:
@@ -1002,7 +1145,11 @@ def derivative(
     times the noise of f, at least ``eps (|f| + |x f'|)`` and more where the values show it.
     When that bound is not small, the step moves towards the balance of the two errors (or
     grows 16-fold, at most twice, when only round-off shows, as for a polynomial of low
-    degree), and the round with the smallest bound wins. The even part of the stencil, unused
+    degree), and the round with the smallest bound wins. When round-off alone keeps the bound
+    above ``5e-14`` relative, a last round uses the 15-point stencil (order 14) at a step up
+    to 16 times larger (4 for a second derivative), bounded by how fast the Taylor
+    coefficients fall: it divides round-off by about ten for 14 more evaluations, and is kept
+    only if its own bound is smaller. The even part of the stencil, unused
     by a first derivative, shows a kink: where it is not a smooth function of ``h^2``, the step
     shrinks, and if that does not help the estimate is reported unreliable with the gap between
     one-sided slopes as its error. With `step` given, one round is evaluated, with no
@@ -1022,7 +1169,7 @@ def derivative(
     1.0
     >>> est = numeric.derivative(lambda t: t**3, 2.0, full_output=True)
     >>> print(round(est.value, 12), est.evaluations, est.reliable)
-    12.0 7 True
+    12.0 21 True
     """
     check.check_callable(f)
     point = check.as_scalar_point(x)
@@ -1240,10 +1387,11 @@ def gradient(
     [2.0, 4.0]
     >>> est = numeric.gradient(lambda v: np.sin(v[0]) * v[1], [0.5, 2.0], full_output=True)
     >>> est.value.round(10).tolist(), est.evaluations
-    ([1.7551651238, 0.4794255386], 25)
+    ([1.7551651238, 0.4794255386], 39)
 
-    ``f`` is linear in ``v[1]``: that line's first round shows only round-off, so it tries two
-    larger steps (6 evaluations each) on top of the 6 + 6 + 1 of one round.
+    One round is 6 evaluations per coordinate plus 1 at ``x``. Along ``v[0]`` the first round
+    is limited by round-off, so a wide 15-point round follows (14 more); ``f`` is linear in
+    ``v[1]``, whose first round shows only round-off, so it tries two larger steps (6 each).
     """
     check.check_callable(f)
     point = check.as_vector_point(x)
@@ -1388,15 +1536,21 @@ def hessian(
     n = point.size
     # With a given step the stencil moves each coordinate by exactly k * step.
     scales = np.array([_scale(point, u) for u in np.eye(n)]) if step is None else np.ones(n)
-    axes = np.diag(scales)
-    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
-    lines = [_Line(axes[i]) for i in range(n)]
-    lines += [_Line(axes[i] + axes[j], axes[i] - axes[j]) for i, j in pairs]
-    results = _line_results(
-        sampler, point, lines, np.ones(len(lines)), order=2, method=method, step=step
+    f0 = _value_at(sampler, point)
+    options: dict[str, Any] = {"order": 2, "method": method, "step": step, "f0": f0}
+    diagonal = _line_results(
+        sampler, point, [_Line(u) for u in np.diag(scales)], np.ones(n), **options
     )
-    # Line i gives s_i^2 H_ii; the difference line of pair (i, j) gives 4 s_i s_j H_ij.
-    divisor = np.outer(scales, scales) * (4 - 3 * np.eye(n))
+    # Each coordinate of a cross line moves by the step its own curvature settled on: x_1 at
+    # 1e-6 and x_2 at 1 need steps a million apart, which one shared step cannot serve.
+    cross = scales * np.array([_seed(r.step) for r in diagonal]) if step is None else scales
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    axes = np.diag(cross)
+    lines = [_Line(axes[i] + axes[j], axes[i] - axes[j]) for i, j in pairs]
+    results = diagonal + _line_results(sampler, point, lines, np.ones(len(lines)), **options)
+    # Line i gives s_i^2 H_ii; the difference line of pair (i, j) gives 4 c_i c_j H_ij.
+    divisor = np.outer(cross, cross) * 4
+    divisor[np.diag_indices(n)] = scales**2
     value, error, scale = np.zeros((n, n)), np.zeros((n, n)), np.zeros((n, n))
     entries = [(i, i) for i in range(n)] + pairs
     for (i, j), result in zip(entries, results, strict=True):
