@@ -450,11 +450,11 @@ class TestDerivation:
         assert lines[1] == r"& \frac{\partial}{\partial z} \left(x + 2 y - 3 z\right)^{2} \\"
         steps, rules = lines[2:-1:2], lines[3:-1:2]
         assert len(steps) == len(rules) == 3
-        assert all(line.startswith(r"  &\quad= ") and line.endswith(r" \\") for line in steps)
+        assert all(line.startswith(r"  &= ") and line.endswith(r" \\") for line in steps)
         assert rules == [
-            r"  &\qquad\quad {\small\text{(chain rule)}} \\[0.2em]",
-            r"  &\qquad\quad {\small\text{(linearity)}} \\[0.2em]",
-            r"  &\qquad\quad {\small\text{(algebra)}}",  # no row break after the last
+            r"  &\qquad {\small\text{(chain rule)}} \\[0.2em]",
+            r"  &\qquad {\small\text{(linearity)}} \\[0.2em]",
+            r"  &\qquad {\small\text{(algebra)}}",  # no row break after the last
         ]
         # The unevaluated product keeps the factor -3 visible, as on the slide.
         assert r"2 \left(x + 2 y - 3 z\right) \left(-3\right)" in steps[1]
@@ -465,8 +465,25 @@ class TestDerivation:
     def test_latex_parenthesises_a_product_under_d_dx(self) -> None:
         d = symbolic.Derivation(sp.Derivative(x**2 * sp.sin(x), x))
         assert d.latex().splitlines()[1] == (
-            r"& \frac{d}{d x} \left(x^{2} \sin{\left(x \right)}\right)"
+            r"& \frac{d}{d x} \left(x^{2} \sin x\right)"
         )
+
+    @pytest.mark.parametrize(
+        ("expr", "shown"),
+        [
+            (sp.sin(x) * sp.cos(x) ** 2, r"\sin x \cos^{2} x"),
+            (sp.log(x), r"\log x"),
+            # Only a single letter loses its brackets: sin x^2 would read as (sin x)^2.
+            (sp.sin(x**2), r"\sin{\left(x^{2} \right)}"),
+            (sp.cos(2 * x), r"\cos{\left(2 x \right)}"),
+            # A user's function keeps them: sigma(z) is not an operator name.
+            (sp.Function("sigma")(x), r"\sigma{\left(x \right)}"),
+        ],
+    )
+    def test_latex_writes_a_function_of_one_letter_without_brackets(
+        self, expr: sp.Expr, shown: str
+    ) -> None:
+        assert symbolic.Derivation(expr).latex().splitlines()[1] == "& " + shown
 
     def test_latex_escapes_rule_text(self) -> None:
         d = symbolic.Derivation(x + x).step(2 * x, "collect x_1 & x_2 {50%}")
@@ -520,7 +537,7 @@ PAGE = textwrap.dedent(
 )
 GOOD_MATH = r"""\begin{aligned}
 & \frac{d}{d x} x^{3} \\
-  &\quad= 3 x^{2} \\   &\qquad\quad {\small\text{(power rule)}}
+  &= 3 x^{2} \\   &\qquad {\small\text{(power rule)}}
 \end{aligned}"""
 
 

@@ -15,8 +15,9 @@ $A \in \mathbb{R}^{n \times n}$:
 
 $$
 \begin{gathered}
-\nabla_a (b^T a) = b, \quad \nabla_a (b^T A a) = A^T b, \quad \nabla_a \|a\|^2 = 2a, \\
-\nabla_w (w^T x + b - y)^2 = 2 (w^T x + b - y)\, x, \quad
+\nabla_a (b^T a) = b, \quad \nabla_a (b^T A a) = A^T b, \\
+\nabla_a \|a\|^2 = 2a, \\
+\nabla_w (w^T x + b - y)^2 = 2 (w^T x + b - y)\, x, \\
 \nabla_w\, \sigma(w^T x + b) = \sigma (1 - \sigma)\, x.
 \end{gathered}
 $$
@@ -706,12 +707,12 @@ class Derivation:
     >>> d.check(x * (2 * sp.sin(x) + x * sp.cos(x)))
     >>> print(d.latex())
     \begin{aligned}
-    & \frac{d}{d x} \left(x^{2} \sin{\left(x \right)}\right) \\
-      &\quad= x^{2} \frac{d}{d x} \sin{\left(x \right)}
-        + \sin{\left(x \right)} \frac{d}{d x} x^{2} \\
-      &\qquad\quad {\small\text{(product rule)}} \\[0.2em]
-      &\quad= x^{2} \cos{\left(x \right)} + 2 x \sin{\left(x \right)} \\
-      &\qquad\quad {\small\text{(power rule, derivative of sin)}}
+    & \frac{d}{d x} \left(x^{2} \sin x\right) \\
+      &= x^{2} \frac{d}{d x} \sin x
+        + \sin x \frac{d}{d x} x^{2} \\
+      &\qquad {\small\text{(product rule)}} \\[0.2em]
+      &= x^{2} \cos x + 2 x \sin x \\
+      &\qquad {\small\text{(power rule, derivative of sin)}}
     \end{aligned}
 
     A wrong step fails at once:
@@ -787,15 +788,16 @@ class Derivation:
         r"""Render the derivation as a LaTeX ``aligned`` environment.
 
         The start stands on a line of its own; each step follows as ``= step`` on the next
-        line, with its rule in small type on the line under it. A derivation is then as wide as
-        its widest expression (not that plus its longest rule), so it fits a page column.
+        line, with its rule in small type, indented, on the line under it. A derivation is then
+        as wide as its widest expression (not that plus its longest rule), so it fits a phone.
+        A named function of a single letter is written without brackets, ``\sin t``.
         Math in a rule is written between dollar signs: ``"cancel the common factor $h$"``.
         `settings` are passed to ``sympy.latex`` (for instance ``order="none"``).
         """
         head = f"& {_latex_line(self._start, settings)}"
         steps = [
-            f"  &\\quad= {_latex_line(s.expr, settings)} \\\\\n"
-            f"  &\\qquad\\quad {{\\small\\text{{({_latex_text(s.rule)})}}}}"
+            f"  &= {_latex_line(s.expr, settings)} \\\\\n"
+            f"  &\\qquad {{\\small\\text{{({_latex_text(s.rule)})}}}}"
             for s in self._steps
         ]
         body = head
@@ -844,7 +846,16 @@ def _latex_line(expr: Any, settings: dict[str, Any]) -> str:
         inner: str = sp.latex(expr.expr, **settings)
         if text.endswith(" " + inner):
             text = text[: -len(inner)] + "\\left(" + inner + "\\right)"
-    return text
+    return _FUNCTION_OF_A_LETTER.sub(r"\\\g<name>\g<power> \g<arg>", text)
+
+
+# SymPy writes sin(t) as \sin{\left(t \right)}; books and the pages' prose write \sin t, which
+# is also narrower on a phone. Only a single-letter argument, and only when no letter or digit
+# follows (\sin t \, x would read as sin(tx)). SymPy's fold_func_brackets also folds sin(x^2).
+_FUNCTION_OF_A_LETTER = re.compile(
+    r"\\(?P<name>sin|cos|tan|cot|sec|csc|sinh|cosh|tanh|log|ln)(?P<power>\^\{\w+\})?"
+    r"\{\\left\((?P<arg>[A-Za-z]) \\right\)\}(?!\s*[A-Za-z0-9])"
+)
 
 
 def _latex_text(rule: str) -> str:

@@ -1,0 +1,148 @@
+"""Every page of the built site on a phone, 390 x 844 CSS pixels (an iPhone 12 to 15).
+
+Two things a reader on a phone should never meet:
+
+- a display formula wider than the column it sits in, which then scrolls sideways inside its
+  own box, so the reader sees half an equation;
+- the end of a code line hidden under Material's copy button (top right of every code block),
+  even when the block is scrolled all the way to the right.
+
+One browser context, one tab, each page loaded once, after its fonts: a formula's width depends
+on KaTeX's fonts. Pages are found by walking the build, so a new page is covered without an edit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from site_fixtures import BuiltSite, site_pages
+
+PHONE = {"width": 390, "height": 844}
+
+# Formulas on pages that other owners are still editing this session; each entry is one formula
+# (the page, and the start of its TeX), never a whole page, so any other wide formula fails.
+KNOWN_WIDE: dict[str, set[str]] = {}
+
+# For each display formula: the TeX it renders (KaTeX keeps it in an <annotation>), how wide it
+# is and how wide the box that holds it is. On a phone Material lets `div.arithmatex` run to the
+# screen's edges and pads the formula inside it; anything wider scrolls. Notebook cells hold
+# KaTeX output without that div: their box is the formula's parent.
+WIDE_FORMULAS = r"""
+() => [...document.querySelectorAll(".katex-display")].map((formula) => {
+  const box = formula.closest("div.arithmatex") || formula.parentElement;
+  const tex = formula.querySelector("annotation");
+  return {
+    tex: (tex ? tex.textContent : formula.textContent).replace(/\s+/g, " ").trim(),
+    width: Math.max(box.scrollWidth, formula.scrollWidth),
+    room: box.clientWidth,
+  };
+}).filter((formula) => formula.width > formula.room + 1)
+"""
+
+# For each code block with Material's buttons: scroll it all the way right, then find the text
+# that sits under the buttons. Each line's end must be readable at some scroll position; at the
+# rightmost one, every line that reaches the buttons' column is at its end.
+COVERED_CODE = r"""
+() => [...document.querySelectorAll(".highlight pre")].flatMap((pre) => {
+  const nav = pre.querySelector(":scope > .md-code__nav");
+  const code = pre.querySelector(":scope > code");
+  if (!nav || !code || nav.getClientRects().length === 0) return [];
+  code.scrollLeft = code.scrollWidth;
+  const buttons = nav.getBoundingClientRect();
+  const range = document.createRange();
+  range.selectNodeContents(code);
+  const covered = [...range.getClientRects()].some((rect) =>
+    rect.width > 0 && rect.right > buttons.left + 0.5 &&
+    rect.top < buttons.bottom && rect.bottom > buttons.top);
+  const firstLine = code.innerText.split("\n")[0];
+  code.scrollLeft = 0;
+  return covered ? [firstLine] : [];
+})
+"""
+
+PAGE_WIDTH = "() => document.scrollingElement.scrollWidth"
+
+
+def _look(tab: Any, url: str) -> dict[str, Any]:
+    tab.goto(url, wait_until="load")
+    tab.evaluate("() => document.fonts.ready.then(() => null)")
+    return {
+        "wide": tab.evaluate(WIDE_FORMULAS),
+        "covered": tab.evaluate(COVERED_CODE),
+        "page_width": tab.evaluate(PAGE_WIDTH),
+    }
+
+
+@pytest.fixture(scope="module")
+def phone_views(built_site: BuiltSite, browser: Any) -> dict[str, dict[str, Any]]:
+    """What each page shows at phone width: ``{page: findings}``."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, has_touch=True)
+    tab = context.new_page()
+    try:
+        return {
+            page: _look(tab, built_site.url + page) for page in site_pages(built_site.directory)
+        }
+    finally:
+        context.close()
+
+
+def _is_known(page: str, tex: str) -> bool:
+    return any(tex.startswith(start) for start in KNOWN_WIDE.get(page, ()))
+
+
+def test_no_display_formula_is_wider_than_a_phone(phone_views: dict[str, dict[str, Any]]) -> None:
+    too_wide = {
+        page: [
+            f"{formula['width']} px in {formula['room']} px: {formula['tex'][:100]}"
+            for formula in seen["wide"]
+            if not _is_known(page, formula["tex"])
+        ]
+        for page, seen in phone_views.items()
+    }
+    assert {page: found for page, found in too_wide.items() if found} == {}
+    # The check sees formulas: the course has display maths on nearly every page.
+    assert len(phone_views) > 10
+
+
+def test_no_code_line_ends_under_the_copy_button(
+    phone_views: dict[str, dict[str, Any]],
+) -> None:
+    covered = {page: seen["covered"] for page, seen in phone_views.items() if seen["covered"]}
+    assert covered == {}
+
+
+def test_no_page_scrolls_sideways(phone_views: dict[str, dict[str, Any]]) -> None:
+    wider = {
+        page: seen["page_width"]
+        for page, seen in phone_views.items()
+        if seen["page_width"] > PHONE["width"]
+    }
+    assert wider == {}
+
+
+def test_the_checks_see_a_wide_formula_and_a_covered_line(
+    built_site: BuiltSite, browser: Any
+) -> None:
+    """On a real page, widen a formula and drop the code padding: both checks must flag it."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, has_touch=True)
+    tab = context.new_page()
+    page = "second-order/second-derivative/"
+    tab.goto(built_site.url + page, wait_until="load")
+    tab.evaluate("() => document.fonts.ready.then(() => null)")
+    assert tab.evaluate(WIDE_FORMULAS) == []
+    assert tab.evaluate(COVERED_CODE) == []
+    tab.evaluate(
+        """() => {
+             const html = document.querySelector("div.arithmatex .katex-html");
+             html.innerHTML = html.innerHTML.repeat(4);
+             const code = document.querySelector(".highlight pre > code");
+             code.style.paddingRight = "0";
+             code.prepend("x".repeat(200) + "\\n");
+           }"""
+    )
+    wide = tab.evaluate(WIDE_FORMULAS)
+    covered = tab.evaluate(COVERED_CODE)
+    context.close()
+    assert len(wide) == 1
+    assert covered == ["x" * 200]
