@@ -20,9 +20,14 @@ from site_fixtures import BuiltSite, site_pages
 
 PHONE = {"width": 390, "height": 844}
 
-# Formulas on pages that other owners are still editing this session; each entry is one formula
-# (the page, and the start of its TeX), never a whole page, so any other wide formula fails.
-KNOWN_WIDE: dict[str, set[str]] = {}
+# Wide formulas left on pages this change did not edit (the numerics page and the workbooks had
+# other owners at the time). Each entry is one formula, by its page and the start of its TeX,
+# never a whole page: any other wide formula fails. Break these lines, then delete the entry.
+KNOWN_WIDE: dict[str, set[str]] = {
+    "numerics/computing-derivatives/": {r"\frac{f(x+h)-f(x)}{h} - f'(x) \approx \frac{h}{2}"},
+    "notebooks/derivative-3d/": {r"f(x_0 + h, y_0 + k) = f(x_0, y_0) + f_x\,h + f_y\,k"},
+    "notebooks/directional-derivative/": {r"(D_{\mathbf v} f)(\mathbf x_0) = \lim_{t \to 0}"},
+}
 
 # For each display formula: the TeX it renders (KaTeX keeps it in an <annotation>), how wide it
 # is and how wide the box that holds it is. On a phone Material lets `div.arithmatex` run to the
@@ -55,18 +60,31 @@ COVERED_CODE = r"""
   const covered = [...range.getClientRects()].some((rect) =>
     rect.width > 0 && rect.right > buttons.left + 0.5 &&
     rect.top < buttons.bottom && rect.bottom > buttons.top);
-  const firstLine = code.innerText.split("\n")[0];
+  const longest = code.innerText.split("\n").reduce((a, b) => (b.length > a.length ? b : a));
   code.scrollLeft = 0;
-  return covered ? [firstLine] : [];
+  return covered ? [longest] : [];
 })
 """
 
 PAGE_WIDTH = "() => document.scrollingElement.scrollWidth"
 
+# Exercise solutions and code that checks a derivation sit in collapsed blocks (<details>): a
+# reader opens them, so the checks see them open, after the fonts of what they show.
+OPEN_ALL = """
+() => {
+  document.querySelectorAll("details").forEach((block) => { block.open = true; });
+  return document.fonts.ready.then(() => null);
+}
+"""
+
+
+def _load(tab: Any, url: str) -> None:
+    tab.goto(url, wait_until="load")
+    tab.evaluate(OPEN_ALL)
+
 
 def _look(tab: Any, url: str) -> dict[str, Any]:
-    tab.goto(url, wait_until="load")
-    tab.evaluate("() => document.fonts.ready.then(() => null)")
+    _load(tab, url)
     return {
         "wide": tab.evaluate(WIDE_FORMULAS),
         "covered": tab.evaluate(COVERED_CODE),
@@ -127,9 +145,7 @@ def test_the_checks_see_a_wide_formula_and_a_covered_line(
     """On a real page, widen a formula and drop the code padding: both checks must flag it."""
     context = browser.new_context(viewport=PHONE, device_scale_factor=1, has_touch=True)
     tab = context.new_page()
-    page = "second-order/second-derivative/"
-    tab.goto(built_site.url + page, wait_until="load")
-    tab.evaluate("() => document.fonts.ready.then(() => null)")
+    _load(tab, built_site.url + "second-order/second-derivative/")
     assert tab.evaluate(WIDE_FORMULAS) == []
     assert tab.evaluate(COVERED_CODE) == []
     tab.evaluate(

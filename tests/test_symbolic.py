@@ -464,9 +464,7 @@ class TestDerivation:
 
     def test_latex_parenthesises_a_product_under_d_dx(self) -> None:
         d = symbolic.Derivation(sp.Derivative(x**2 * sp.sin(x), x))
-        assert d.latex().splitlines()[1] == (
-            r"& \frac{d}{d x} \left(x^{2} \sin x\right)"
-        )
+        assert d.latex().splitlines()[1] == (r"& \frac{d}{d x} \left(x^{2} \sin x\right)")
 
     @pytest.mark.parametrize(
         ("expr", "shown"),
