@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import fcntl
-import json
+import asyncio
 import os
 import shutil
 import subprocess
@@ -11,7 +10,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -103,28 +103,91 @@ def served_build(
         server.server_close()
 
 
+# --- Slow work starts as soon as the tests are collected ----------------------------------------
+# The site build, the page views, the clean build and the notebook runs spend their time in other
+# processes (mkdocs, Chromium, kernels). So they start in background threads when collection ends,
+# while this process runs the quick tests, which come first (`pytest_collection_modifyitems`);
+# the tests that need a slow result come last and wait for it. Work that no selected test needs
+# does not start (`./dev test -k gradient` builds nothing).
+
+_STARTERS: dict[str, Callable[[pytest.Config], Any]] = {}
+_STARTED = pytest.StashKey[dict[str, Any]]()
+_STARTING = threading.Lock()
+
+
+def starts_early(fixture_name: str) -> Callable[[Callable[[pytest.Config], Any]], Any]:
+    """Register ``start(config)`` as the way to begin the work behind ``fixture_name``.
+
+    ``start`` returns a handle (usually a `Future`); the fixture gets it from `early` and waits.
+    """
+
+    def register(start: Callable[[pytest.Config], Any]) -> Callable[[pytest.Config], Any]:
+        _STARTERS[fixture_name] = start
+        return start
+
+    return register
+
+
+def early(config: pytest.Config, fixture_name: str) -> Any:
+    """The handle of the work behind ``fixture_name``, started now if it has not started yet."""
+    with _STARTING:
+        started = config.stash.setdefault(_STARTED, {})
+        if fixture_name not in started:
+            started[fixture_name] = _STARTERS[fixture_name](config)
+        return started[fixture_name]
+
+
+def in_background(function: Callable[..., Any], *args: Any) -> Future[Any]:
+    """Run ``function(*args)`` in a daemon thread (an interrupted run does not wait for it)."""
+    future: Future[Any] = Future()
+
+    def run() -> None:
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(function(*args))
+        except BaseException as error:
+            future.set_exception(error)
+
+    threading.Thread(target=run, name=f"calcref-{function.__name__}", daemon=True).start()
+    return future
+
+
+def _waits(item: pytest.Item) -> int:
+    """0 for a quick test, 1 for one that waits for slow work, 2 for one that waits for the
+    page views (they finish last)."""
+    names = set(getattr(item, "fixturenames", ()))
+    if "page_views" in names:
+        return 2
+    return int(bool(names & (set(_STARTERS) | {"browser"})))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A stable sort: a page's Sybil examples keep their order, and so does everything else.
+    items.sort(key=_waits)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.option.collectonly:
+        return
+    needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    for name in _STARTERS:
+        if name in needed:
+            early(session.config, name)
+
+
 # --- One build per session ----------------------------------------------------------------------
 # The site's URL is baked into the build (Material's instant navigation only follows links to
-# `site_url`), so the server comes first: pytest's main process serves an empty folder from the
-# start, and the first test that needs the site builds into it, under a lock. Knowing the URL
-# before the build lets a test build a second copy alongside (tests/test_reproducible.py). Under
-# pytest-xdist (not used now: Sybil's pages broke when split) the main process is the controller,
-# which tells each worker the folder and URL, so the workers would share one build too.
+# `site_url`), so the server comes first: pytest serves an empty folder from the start, and the
+# build goes into it. Knowing the URL before the build lets a test build a second copy alongside
+# (tests/test_reproducible.py).
 
-_SHARED_SITE = "calcref_shared_site"
 _MAIN_SERVER = pytest.StashKey[tuple[ThreadingHTTPServer, Path]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if not hasattr(config, "workerinput"):
-        directory = Path(tempfile.mkdtemp(prefix="calcref-site-"))
-        (directory / "site").mkdir()
-        config.stash[_MAIN_SERVER] = (_serve(directory / "site", _QuietHandler), directory)
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_configure_node(node: Any) -> None:
-    node.workerinput[_SHARED_SITE] = [str(part) for part in shared_site(node.config)]
+    directory = Path(tempfile.mkdtemp(prefix="calcref-site-"))
+    (directory / "site").mkdir()
+    config.stash[_MAIN_SERVER] = (_serve(directory / "site", _QuietHandler), directory)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -137,36 +200,30 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def shared_site(config: pytest.Config) -> tuple[Path, str]:
     """The folder that holds the session's build (in ``site/``) and the URL it is served at."""
-    worker_input = getattr(config, "workerinput", None)
-    if worker_input is not None:
-        directory, url = worker_input[_SHARED_SITE]
-        return Path(directory), url
     server, directory = config.stash[_MAIN_SERVER]
     return directory, _url(server)
 
 
-def _build_once(directory: Path, url: str) -> BuiltSite:
-    """Build into ``directory/site`` unless another worker did; either way, that build."""
-    result = directory / "build.json"
-    with (directory / "build.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not result.is_file():
-            build = build_site(directory / "site", url)
-            outcome = {"returncode": build.returncode, "log": build.stderr}
-            result.write_text(json.dumps(outcome), encoding="utf-8")
-    outcome = json.loads(result.read_text(encoding="utf-8"))
-    if outcome["returncode"] != 0:
-        raise RuntimeError(f"mkdocs build --strict failed:\n{outcome['log']}")
-    return BuiltSite(directory / "site", url, outcome["log"])
+def _build(directory: Path, url: str) -> BuiltSite:
+    build = build_site(directory / "site", url)
+    if build.returncode != 0:
+        raise RuntimeError(f"mkdocs build --strict failed:\n{build.stderr}")
+    return BuiltSite(directory / "site", url, build.stderr)
+
+
+@starts_early("built_site")
+def _start_build(config: pytest.Config) -> Future[BuiltSite]:
+    return in_background(_build, *shared_site(config))
 
 
 @pytest.fixture(scope="session")
 def built_site(request: pytest.FixtureRequest) -> BuiltSite:
-    """The site, built once per session (once for all workers) and served on 127.0.0.1."""
+    """The site, built once per session and served on 127.0.0.1."""
     try:
-        return _build_once(*shared_site(request.config))
+        built: BuiltSite = early(request.config, "built_site").result()
     except RuntimeError as error:
         pytest.fail(str(error), pytrace=False)
+    return built
 
 
 def chromium_path() -> str | None:
@@ -250,7 +307,8 @@ class PageView:
     katex_errors: int = 0
     unrendered_math: int = 0
     raw_tex: list[str] = field(default_factory=list)
-    images: int = 0
+    # Every image of the page, the hidden colour variant too: the inspection loads them all.
+    images: list[str] = field(default_factory=list)
     broken_images: list[str] = field(default_factory=list)
     # The text Material's copy button puts on the clipboard, for each `python` block of the
     # page and for each code cell of a notebook (IPython: it may hold `%magics`).
@@ -310,7 +368,7 @@ async () => {
     katexErrors: document.querySelectorAll(".katex-error").length,
     unrenderedMath: document.querySelectorAll(".arithmatex:not(:has(.katex))").length,
     rawTex,
-    images: images.length,
+    images: images.map((img) => img.currentSrc || img.src),
     brokenImages: images.filter((img) => img.naturalWidth === 0).map((img) => img.src),
     pythonCopies: pythonBlocks.filter((code) => !isCell(code)).map(copyOf),
     ipythonCopies: pythonBlocks.filter(isCell).map(copyOf),
@@ -371,18 +429,20 @@ class _Recorder:
         if response.status >= 400:
             self._note("failed_requests", f"{response.url} (HTTP {response.status})")
 
-    def settle(self, tab: Any, timeout: float = 10.0) -> None:
+    async def settle(self, tab: Any, timeout: float = 10.0) -> None:
         """Wait until the page's own requests (sitemap, search index) are answered."""
         deadline = time.monotonic() + timeout
         while self.in_flight > 0 and time.monotonic() < deadline:
-            tab.wait_for_timeout(25)
+            await tab.wait_for_timeout(25)
 
 
-def _load_and_inspect(tab: Any, recorder: _Recorder, url: str, view: PageView) -> None:
+async def _view_page(
+    tab: Any, recorder: _Recorder, url: str, view: PageView, axe: str | None
+) -> None:
     recorder.view = view
     recorder.in_flight = 0
-    tab.goto(url, wait_until="load")
-    seen = tab.evaluate(INSPECT_PAGE)
+    await tab.goto(url, wait_until="load")
+    seen = await tab.evaluate(INSPECT_PAGE)
     if not seen["rendered"]:
         view.errors.append("Material's document$ never emitted: the theme's script did not run")
     view.applied_scheme = seen["appliedScheme"]
@@ -394,6 +454,11 @@ def _load_and_inspect(tab: Any, recorder: _Recorder, url: str, view: PageView) -
     view.broken_images = seen["brokenImages"]
     view.python_copies = seen["pythonCopies"]
     view.ipython_copies = seen["ipythonCopies"]
+    if axe is not None:
+        await tab.add_script_tag(content=axe)
+        view.axe_violations = await tab.evaluate(RUN_AXE)
+    await recorder.settle(tab)
+    recorder.view = None
 
 
 class SchemeViews(dict[str, PageView]):
@@ -409,43 +474,91 @@ class SchemeViews(dict[str, PageView]):
         return {page: problems for page, problems in found.items() if problems}
 
 
-# Pages are visited this many at a time: one page's axe-core run (the slow part, about a second)
-# overlaps the next page's load, so the visit uses both cores when the rest of the suite does not.
-TABS = 2
+# Tabs open at once. axe-core (most of a visit) runs in the tab's renderer, one core per tab; a
+# third tab keeps both cores busy while another tab waits for its page or for Python.
+TABS = 3
+
+
+def _by_size(site: BuiltSite) -> list[str]:
+    """The site's pages, biggest first: the slowest visits start first and none ends the run."""
+    pages = site_pages(site.directory)
+    size = {page: _page_file(site.directory, page).stat().st_size for page in pages}
+    return sorted(pages, key=lambda page: -size[page])
+
+
+def _page_file(directory: Path, page: str) -> Path:
+    return directory / (page if page.endswith(".html") else page + "index.html")
+
+
+async def _view_site(
+    site: BuiltSite, executable: str, results: dict[str, Future[SchemeViews]]
+) -> None:
+    """Visit every page in every scheme, ``TABS`` at a time; each scheme's views in ``results``
+    as soon as its last page is seen (light first)."""
+    from playwright.async_api import async_playwright
+
+    axe_script = NODE_MODULES / "axe-core" / "axe.min.js"
+    axe = axe_script.read_text(encoding="utf-8") if axe_script.is_file() else None
+    local_host = urlparse(site.url).netloc
+    pages = _by_size(site)
+    views = {scheme: SchemeViews(scheme) for scheme in SCHEMES}
+    queue = [(scheme, page) for scheme in SCHEMES for page in pages]
+    queue.reverse()
+
+    async def visit_pages(browser: Any) -> None:
+        tabs: dict[str, tuple[Any, _Recorder]] = {}
+        while queue:
+            scheme, page = queue.pop()
+            if scheme not in tabs:
+                context = await browser.new_context(color_scheme=scheme)
+                tab = await context.new_page()
+                tabs[scheme] = (tab, _Recorder(tab, local_host))
+            view = PageView(page, scheme)
+            await _view_page(*tabs[scheme], site.url + page, view, axe)
+            views[scheme][page] = view
+            if len(views[scheme]) == len(pages):
+                results[scheme].set_result(views[scheme])
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            await asyncio.gather(*(visit_pages(browser) for _ in range(TABS)))
+        finally:
+            await browser.close()
+
+
+def _view_site_when_built(config: pytest.Config, results: dict[str, Future[SchemeViews]]) -> None:
+    try:
+        site = early(config, "built_site").result()
+        asyncio.run(_view_site(site, chromium_path() or "", results))
+    except BaseException as error:
+        for result in results.values():
+            if not result.done():
+                result.set_exception(error)
+
+
+@starts_early("page_views")
+def _start_page_views(config: pytest.Config) -> dict[str, Future[SchemeViews]]:
+    results: dict[str, Future[SchemeViews]] = {scheme: Future() for scheme in SCHEMES}
+    # Imported here, in the main thread: a module imported by two threads at once can fail
+    # with a circular import error in one of them, and the tests use the sync API.
+    import playwright.async_api
+    import playwright.sync_api  # noqa: F401
+
+    if chromium_path() is not None:
+        in_background(_view_site_when_built, config, results)
+    return results
 
 
 @pytest.fixture(scope="session", params=list(SCHEMES))
-def page_views(request: pytest.FixtureRequest, built_site: BuiltSite, browser: Any) -> SchemeViews:
+def page_views(request: pytest.FixtureRequest, built_site: BuiltSite) -> SchemeViews:
     """Every page of the site, loaded once in one colour scheme (the fixture's parameter).
 
     One visit gathers what every reader-level test checks (errors, requests, math, images, copy
-    text, axe-core), so adding a check adds no page load. A test that takes this fixture runs
-    once per scheme, and the two schemes are visited separately, so pytest-xdist can give them
-    to two workers (conftest.py groups the tests by scheme).
+    text, axe-core), so adding a check adds no page load. The visits start in the background as
+    soon as the site is built (`starts_early`), both schemes at once; a test that takes this
+    fixture runs once per scheme and waits for that scheme's visits.
     """
-    scheme = request.param
-    axe_script = NODE_MODULES / "axe-core" / "axe.min.js"
-    axe = axe_script.read_text(encoding="utf-8") if axe_script.is_file() else None
-    local_host = urlparse(built_site.url).netloc
-    context = browser.new_context(color_scheme=scheme)
-    tabs = [context.new_page() for _ in range(TABS)]
-    recorders = [_Recorder(tab, local_host) for tab in tabs]
-    views = SchemeViews(scheme)
-    pages = site_pages(built_site.directory)
-    try:
-        for start in range(0, len(pages), TABS):
-            batch = list(zip(pages[start : start + TABS], tabs, recorders, strict=False))
-            for page, tab, recorder in batch:
-                views[page] = PageView(page, scheme)
-                _load_and_inspect(tab, recorder, built_site.url + page, views[page])
-                if axe is not None:
-                    tab.add_script_tag(content=axe)
-                    tab.evaluate(f"() => {{ window.calcrefAxe = ({RUN_AXE})(); }}")
-            for page, tab, recorder in batch:
-                if axe is not None:
-                    views[page].axe_violations = tab.evaluate("window.calcrefAxe")
-                recorder.settle(tab)
-                recorder.view = None
-    finally:
-        context.close()
+    require_chromium()
+    views: SchemeViews = early(request.config, "page_views")[request.param].result()
     return views

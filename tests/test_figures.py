@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
@@ -18,7 +17,7 @@ from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
-from site_fixtures import CHROMIUM_FLAGS, BuiltSite, require_chromium
+from site_fixtures import BuiltSite, SchemeViews
 
 from calcref import figures, plotting
 
@@ -338,43 +337,28 @@ class TestPagesEmbedFiguresFromTheRegistry:
                 )
 
 
-# Figures are lazy (the hidden colour variant is never fetched): ask for each one, then look.
-LOAD_EVERY_IMAGE = """
-async (images) => {
-  await Promise.all(images.map((image) => {
-    image.loading = "eager";
-    return image.decode().catch(() => null);
-  }));
-  return images.map((image) => [image.currentSrc, image.complete, image.naturalWidth]);
-}
-"""
+def _site_page(source: Path) -> str:
+    """The URL path, from the site's root, of the page built from ``docs/`` file ``source``."""
+    page = source.relative_to(DOCS).with_suffix("")
+    folder = page.parent if page.name == "index" else page
+    return "" if folder == Path() else folder.as_posix() + "/"
 
 
-def _figure_images(executable: str, urls: list[str]) -> list[tuple[str, bool, int]]:
-    from playwright.sync_api import sync_playwright
+def test_figures_load_as_images_in_a_browser(page_views: SchemeViews) -> None:
+    """Every figure on the pages that embed one decodes in Chromium (a bad SVG shows nothing).
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        tab = browser.new_page()
-        images = []
-        for url in urls:
-            tab.goto(url, wait_until="networkidle")
-            images += tab.eval_on_selector_all('img[src*="figures/"]', LOAD_EVERY_IMAGE)
-        browser.close()
-    return [tuple(image) for image in images]
-
-
-def test_figures_load_as_images_in_a_browser(built_site: BuiltSite) -> None:
-    """Every figure on the pages that embed one decodes in Chromium (a bad SVG shows nothing)."""
-    executable = require_chromium()
-    pages = sorted({page.relative_to(DOCS).with_suffix("") for page, *_ in _embeds()})
-    urls = [f"{built_site.url}{page.as_posix()}/" for page in pages]
-    # Playwright's sync API runs an event loop; in a thread of its own it cannot clash with
-    # another test's loop (the session browser, notebook kernels).
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        images = pool.submit(_figure_images, executable, urls).result()
-    assert len(images) >= 2
-    assert [src for src, complete, width in images if not complete or width == 0] == []
+    `page_views` loaded every image of every page, both colour variants, and noted the ones
+    that did not decode (``naturalWidth`` 0).
+    """
+    pages = sorted({_site_page(page) for page, *_ in _embeds()})
+    figures_seen = [
+        image for page in pages for image in page_views[page].images if "/figures/" in image
+    ]
+    broken = [
+        image for page in pages for image in page_views[page].broken_images if "/figures/" in image
+    ]
+    assert len(figures_seen) >= 2
+    assert broken == []
 
 
 def test_built_figures_are_lazy_and_sized_as_drawn(built_site: BuiltSite) -> None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import re
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from urllib.parse import urljoin, urlparse
 import nbformat
 import pytest
 from page_weight import record_responses, weigh
-from site_fixtures import BuiltSite
+from site_fixtures import BuiltSite, early, in_background, starts_early
 
 ROOT = Path(__file__).parent.parent
 NOTEBOOK_DIR = ROOT / "docs" / "notebooks"
@@ -153,8 +155,7 @@ class Run:
     error: BaseException | None
 
 
-@pytest.fixture(scope="session")
-def notebook_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
+def run_notebooks(directory: Path) -> dict[str, Run]:
     """Every notebook run top to bottom, each in its own fresh kernel, a few at a time.
 
     Kernel start-up and imports dominate a small notebook's run; running them concurrently
@@ -164,11 +165,12 @@ def notebook_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
 
     async def run(path: Path, limit: asyncio.Semaphore) -> Run:
         notebook = read(path)
+        (directory / path.stem).mkdir()
         client = NotebookClient(
             notebook,
             timeout=CELL_TIMEOUT_SECONDS,
             kernel_name="python3",
-            resources={"metadata": {"path": str(tmp_path_factory.mktemp(path.stem))}},
+            resources={"metadata": {"path": str(directory / path.stem)}},
         )
         async with limit:
             try:
@@ -181,11 +183,27 @@ def notebook_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
         limit = asyncio.Semaphore(CONCURRENT_KERNELS)
         return await asyncio.gather(*(run(path, limit) for path in NOTEBOOKS))
 
-    # In a thread of its own: Playwright's sync API (the session's browser, if a browser test
-    # ran first) keeps an event loop running in the main thread, where asyncio.run refuses.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        runs = pool.submit(asyncio.run, run_all()).result()
-    return dict(zip(NAMES, runs, strict=True))
+    return dict(zip(NAMES, asyncio.run(run_all()), strict=True))
+
+
+@starts_early("notebook_runs")
+def start_notebook_runs(config: pytest.Config) -> Future[dict[str, Run]]:
+    """In a thread of its own, from when the tests are collected, while the quick tests run."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    # Finding the kernel imports ipykernel and IPython: done here, in the main thread, so that
+    # the run's thread never imports IPython while a test here imports it too (a circular
+    # import error in one of the two).
+    KernelSpecManager().get_kernel_spec("python3")
+    directory = Path(tempfile.mkdtemp(prefix="calcref-notebooks-"))
+    config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
+    return in_background(run_notebooks, directory)
+
+
+@pytest.fixture(scope="session")
+def notebook_runs(request: pytest.FixtureRequest) -> dict[str, Run]:
+    runs: dict[str, Run] = early(request.config, "notebook_runs").result()
+    return runs
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -18,11 +18,21 @@ from __future__ import annotations
 import filecmp
 import shutil
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
+import tempfile
+from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from site_fixtures import ROOT, BuiltSite, build_site, shared_site
+from site_fixtures import (
+    ROOT,
+    BuiltSite,
+    build_site,
+    early,
+    in_background,
+    shared_site,
+    starts_early,
+)
 
 
 def copy_working_tree(destination: Path) -> None:
@@ -44,22 +54,41 @@ def files_of(site: Path) -> set[str]:
     return {path.relative_to(site).as_posix() for path in site.rglob("*") if path.is_file()}
 
 
-def test_a_clean_build_reproduces_the_session_build(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> None:
-    project = tmp_path / "project"
+@dataclass(frozen=True)
+class CleanBuild:
+    site: Path
+    url: str
+    build: subprocess.CompletedProcess[str]
+
+
+def clean_build_for(url: str, project: Path) -> CleanBuild:
     copy_working_tree(project)
     assert not (project / ".cache").exists(), "the clean build must not start from a cache"
-    # Under pytest-xdist another worker may be making the session's build now: build alongside.
-    _, url = shared_site(request.config)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        clean_build = pool.submit(build_site, project / "site", url, project=project)
-        built_site: BuiltSite = request.getfixturevalue("built_site")
-        build = clean_build.result()
-    assert build.returncode == 0, build.stderr
-    assert built_site.url == url
+    return CleanBuild(project / "site", url, build_site(project / "site", url, project=project))
 
-    first, second = built_site.directory, project / "site"
+
+@starts_early("clean_build")
+def start_clean_build(config: pytest.Config) -> Future[CleanBuild]:
+    """Built alongside the session's build, in the background, from when the tests are collected."""
+    project = Path(tempfile.mkdtemp(prefix="calcref-clean-build-"))
+    config.add_cleanup(lambda: shutil.rmtree(project, ignore_errors=True))
+    _, url = shared_site(config)
+    return in_background(clean_build_for, url, project / "project")
+
+
+@pytest.fixture(scope="session")
+def clean_build(request: pytest.FixtureRequest) -> CleanBuild:
+    built: CleanBuild = early(request.config, "clean_build").result()
+    return built
+
+
+def test_a_clean_build_reproduces_the_session_build(
+    built_site: BuiltSite, clean_build: CleanBuild
+) -> None:
+    assert clean_build.build.returncode == 0, clean_build.build.stderr
+    assert built_site.url == clean_build.url
+
+    first, second = built_site.directory, clean_build.site
     names = files_of(first)
     assert len(names) > 10
     assert names == files_of(second)
