@@ -376,8 +376,10 @@ async () => {
 }
 """
 
+# `noHtml`: axe copies every checked element's outer HTML into its results (about 5% of a run on
+# a page of KaTeX markup); a violation is reported by its selector and summary instead.
 RUN_AXE = """
-() => axe.run(document, {
+() => (axe.configure({ noHtml: true }), axe.run(document, {
   runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
   resultTypes: ["violations"],
 }).then((results) => results.violations.map((violation) => ({
@@ -385,7 +387,7 @@ RUN_AXE = """
   impact: violation.impact,
   help: violation.help,
   nodes: violation.nodes.map((node) => node.target.join(" ") + ": " + node.failureSummary),
-})))
+}))))
 """
 
 

@@ -153,6 +153,8 @@ class TestStoredNotebook:
 class Run:
     notebook: nbformat.NotebookNode
     error: BaseException | None
+    # What the kernel process wrote to its stderr (start-up notices, a crash), shown on failure.
+    kernel_log: str = ""
 
 
 def run_notebooks(directory: Path) -> dict[str, Run]:
@@ -172,12 +174,16 @@ def run_notebooks(directory: Path) -> dict[str, Run]:
             kernel_name="python3",
             resources={"metadata": {"path": str(directory / path.stem)}},
         )
+        log = directory / path.stem / "kernel.log"
         async with limit:
-            try:
-                await client.async_execute()
-            except Exception as error:  # CellExecutionError names the cell; kept for its test
-                return Run(notebook, error)
-        return Run(notebook, None)
+            # The kernel runs beside the tests, outside pytest's capture: its stderr goes to a
+            # file, not into the test report.
+            with log.open("w") as kernel_stderr:
+                try:
+                    await client.async_execute(stderr=kernel_stderr)
+                except Exception as error:  # CellExecutionError names the cell; kept for its test
+                    return Run(notebook, error, log.read_text())
+        return Run(notebook, None, log.read_text())
 
     async def run_all() -> list[Run]:
         limit = asyncio.Semaphore(CONCURRENT_KERNELS)
@@ -212,6 +218,7 @@ def test_notebook_runs_top_to_bottom_without_error_or_warning(
 ) -> None:
     run = notebook_runs[name]
     if run.error is not None:
+        print(f"The kernel's stderr:\n{run.kernel_log}")
         raise run.error
     stderr = [
         output.text
