@@ -92,12 +92,6 @@ class TestDerivative:
             ((math.sin, [1.0, 2.0]), {}, ValueError, "`x` must be a real number; got an array"),
             ((math.sin, "1"), {}, TypeError, "`x` must be an array of real numbers; got '1'."),
             ((math.sin, 1.0), {"order": 3}, ValueError, "`order` must be one of 1, 2; got 3."),
-            (
-                (math.sin, 1.0),
-                {"order": 2, "method": "complex"},
-                ValueError,
-                "`method='complex'` computes first derivatives only; got order=2.",
-            ),
             ((lambda t: [t, t], 1.0), {}, ValueError, "`f` must return a scalar; got an array"),
             ((lambda t: "a", 1.0), {}, TypeError, "`f` must return real numbers; got 'a'."),
             ((math.log, 0.0), {}, ValueError, "math domain error"),
@@ -318,6 +312,32 @@ class TestDerivative:
             est = numeric.derivative(f, 1.5, method="complex", full_output=True)
         assert not est.reliable
 
+    def test_complex_step_costs_three_evaluations(self) -> None:
+        # One complex evaluation gives f(x) and f'(x); two real ones check it.
+        f = Counted(np.exp)
+        est = numeric.derivative(f, 0.5, method="complex", full_output=True)
+        assert est.evaluations == f.points == 3
+        assert abs(est.value - math.exp(0.5)) <= est.error <= 1e-13
+
+    @pytest.mark.parametrize("name", sorted(SMOOTH_1D))
+    def test_complex_step_bounds_cover_the_error(self, name: str) -> None:
+        expr = SMOOTH_1D[name]
+        f = sp.lambdify(T, expr, "numpy")
+        for order in (1, 2):
+            derivative = sp.lambdify(T, sp.diff(expr, T, order), "mpmath")
+            for x in np.linspace(-2.9, 2.9, 13):
+                exact = float(derivative(sp.Float(float(x), 30)))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", numeric.UnreliableDerivativeWarning)
+                    est = numeric.derivative(
+                        f, float(x), order=order, method="complex", full_output=True
+                    )
+                assert abs(est.value - exact) <= est.error
+                if est.reliable:
+                    assert abs(est.value - exact) <= (1e-13 if order == 1 else 1e-9) * max(
+                        abs(exact), 1
+                    )
+
     def test_complex_step_needs_complex_input(self) -> None:
         with pytest.raises(TypeError, match=re.escape("`f` must accept complex input")):
             numeric.derivative(math.sin, 1.0, method="complex")
@@ -520,6 +540,28 @@ class TestGradient:
         # larger steps: at most 3 rounds of 6 points per coordinate, plus f(x).
         assert est.evaluations <= 1 + 6 * 3 * 2
 
+    @pytest.mark.parametrize("n", [1, 10, 100])
+    def test_complex_step_costs_one_evaluation_per_coordinate(self, n: int) -> None:
+        rng = np.random.default_rng(n)
+        w, xs = rng.normal(size=n), rng.normal(size=n)
+        s = 1 / (1 + math.exp(-(xs @ w)))
+        f = Counted(lambda v: 1 / (1 + np.exp(-(xs @ v))))
+        with no_warning():
+            est = numeric.gradient(f, w, method="complex", full_output=True)
+        # n complex evaluations (f(x) is their real part) and one real difference to check them.
+        assert est.evaluations == f.points == n + 2
+        assert relative_error(est.value, s * (1 - s) * xs) <= 4 * np.finfo(float).eps
+
+    def test_complex_step_finds_the_non_analytic_coordinate(self) -> None:
+        # One line through abs: the joint check fails, and each line's own check names it.
+        f = Counted(lambda v: np.sin(v[0]) + np.abs(v[1]) ** 3 + v[2] ** 2)
+        with pytest.warns(numeric.UnreliableDerivativeWarning, match="complex step"):
+            est = numeric.gradient(f, [0.5, 1.5, -1.0], method="complex", full_output=True)
+        assert est.evaluations == f.points == 3 + 2 + 2 * 3
+        exact = np.array([math.cos(0.5), 3 * 1.5**2, -2.0])
+        assert np.all(np.abs(est.value - exact) <= est.error)
+        assert est.error[0] < 1e-13 and est.error[2] < 1e-13
+
     def test_batched_equals_one_by_one(self) -> None:
         def f(v: Any) -> Any:
             return np.sum(np.sin(v) * np.arange(1, 4), axis=-1)
@@ -588,7 +630,6 @@ class TestHessian:
     @pytest.mark.parametrize(
         ("args", "kwargs", "error", "message"),
         [
-            ((quadratic, [1.0, 2.0]), {"method": "complex"}, ValueError, "first derivatives only"),
             ((quadratic, [[1.0]]), {}, ValueError, "`x` must be a non-empty 1-D array"),
             ((lambda v: v, [1.0, 2.0]), {}, ValueError, "`f` must return a scalar"),
             ((quadratic, [1.0, 2.0]), {"step": -1.0}, ValueError, "`step` must be positive"),
@@ -627,6 +668,31 @@ class TestHessian:
         else:
             assert any(issubclass(w.category, numeric.UnreliableDerivativeWarning) for w in caught)
             assert np.all(error <= est.error)
+
+    @pytest.mark.parametrize("expr", FIELDS, ids=str)
+    @settings(deadline=None, max_examples=10)
+    @given(point=POINTS)
+    def test_complex_step_matches_sympy(self, expr: sp.Expr, point: list[float]) -> None:
+        exact = sympy_hessian(expr, point)
+        f = Counted(sp.lambdify([(X, Y, Z)], expr, "numpy"))
+        est = honest_estimate(lambda *a, **k: numeric.hessian(*a, method="complex", **k), f, point)
+        # 1 + 4 n (n + 1) / 2 evaluations, against 30 n^2 + 1 for numdifftools.
+        assert est.evaluations == f.points == 1 + 4 * 6
+        assert np.all(np.abs(est.value - exact) <= est.error)
+        if est.reliable:
+            assert np.max(np.abs(est.value - exact)) <= SECOND_RTOL * max(np.max(np.abs(exact)), 1)
+
+    def test_complex_step_trap_is_caught(self) -> None:
+        # |x|^2 through abs: the complex step sees a flat function, the real parts a parabola.
+        with pytest.warns(numeric.UnreliableDerivativeWarning, match="complex step"):
+            est = numeric.hessian(
+                lambda v: np.abs(v[0]) ** 2 + v[1] ** 2,
+                [0.0, 1.0],
+                method="complex",
+                full_output=True,
+            )
+        assert not est.reliable
+        assert np.all(np.abs(est.value - [[2.0, 0.0], [0.0, 2.0]]) <= est.error)
 
     def test_badly_scaled_cubic(self) -> None:
         # Coordinates from 1e-6 to 1e6: each cross line moves every coordinate by the step

@@ -47,6 +47,10 @@ _FIRST_STEP = 2.0**-7
 _SECOND_STEP = 2.0**-5
 _COMPLEX_STEP = 2.0**-60
 _GUARD_STEP = 2.0**-17  # real central difference checking a complex step: h ~ eps**(1/3)
+# Real step of the complex-step second derivative (a 4-point difference of complex-step slopes).
+# Its error is bounded by the gap to the 2-point one, ~ g^2 |f^(4)| / 2: at g = 2^-13 that bound
+# is ~1e-8 relative, while the value itself, off by ~ g^4 + eps / g, stays near 1e-12.
+_CROSS_STEP = 2.0**-13
 _MAX_ROUNDS = 6
 _SHRINK = 1.0 / 16.0
 _PROBE = 64.0
@@ -210,7 +214,11 @@ class _Sampler:
 
 def _value_at(sampler: _Sampler, x: FloatArray) -> FloatArray:
     """f(x), which must be finite: there is no derivative to estimate otherwise."""
-    f0 = sampler(x.reshape(1, -1), stencil=False)[0]
+    return _finite_at(sampler, x, sampler(x.reshape(1, -1), stencil=False)[0])
+
+
+def _finite_at(sampler: _Sampler, x: FloatArray, f0: NDArray[Any]) -> FloatArray:
+    """Return `f0`, the value of f at x, as floats; raise if it is not finite."""
     if not np.all(np.isfinite(f0)):
         shown = float(x[0]) if sampler.scalar_input else x.tolist()
         got = float(f0[0]) if sampler.scalar_output else f0
@@ -896,51 +904,215 @@ def _reach(x: FloatArray, direction: FloatArray) -> float:
 
 
 def _complex_lines(
-    sampler: _Sampler, x: FloatArray, f0: FloatArray, directions: FloatArray, steps: FloatArray
+    sampler: _Sampler, x: FloatArray, directions: FloatArray, steps: FloatArray
 ) -> list[_LineResult]:
-    """Complex-step first derivatives, each checked against a real central difference."""
-    count = len(directions)
+    """Complex-step first derivatives: one evaluation per line, two more to check them all.
+
+    ``Im f(x + i h u) / h`` has no subtraction, so ``h = 2^-60`` is exact to round-off for
+    analytic code, and ``Re f(x + i h u)`` is ``f(x)`` up to ``h^2``: f(x) costs nothing. One
+    real central difference along ``d = sum_k s_k g_k u_k`` (signs ``s_k`` in an irregular
+    pattern) must then match ``sum_k s_k g_k f'_k``: code that drops the imaginary part (abs,
+    conj, real, comparisons) makes the sum wrong unless its errors cancel across lines. When it
+    does not match, each line gets its own real difference (two evaluations) to find which.
+    """
     tiny = steps * (_COMPLEX_STEP / _FIRST_STEP)
-    guard = steps * (_GUARD_STEP / _FIRST_STEP)
-    complex_points = x[None, :] + 1j * tiny[:, None] * directions
-    values = sampler(complex_points.astype(np.complex128), complex_ok=True)
-    real_points = np.concatenate(
-        [x[None, :] + guard[:, None] * directions, x[None, :] - guard[:, None] * directions]
+    points = x[None, :] + 1j * tiny[:, None] * directions
+    values = sampler(points.astype(np.complex128), complex_ok=True)
+    f0 = _finite_at(sampler, x, values[0].real)
+    slopes = values.imag / tiny[:, None]
+    # The checking difference stays well inside x's own scale (log at 1e-3, x^3 at 1e-5), where
+    # its truncation is far below the tolerance.
+    local = np.array([_local_scale(x, u) for u in directions])
+    guard = np.minimum(steps * (_GUARD_STEP / _FIRST_STEP), _GUARD_STEP * 2.0**5 * local)
+    finite = np.all(np.isfinite(values), axis=1)
+    if np.all(finite):
+        signed = _guard_signs(len(directions)) * guard
+        if _agrees(
+            sampler, x, f0, signed @ directions, signed @ slopes, np.abs(signed) @ np.abs(slopes)
+        ):
+            gaps = [np.zeros_like(s) for s in slopes]
+            return [
+                _complex_result(s, g, True, x, u, h)
+                for s, g, u, h in zip(slopes, gaps, directions, steps, strict=True)
+            ]
+    gaps = _line_gaps(sampler, x, f0, directions, guard, slopes)
+    return [
+        _complex_result(s, gap, bool(ok), x, u, h)
+        for s, gap, ok, u, h in zip(slopes, gaps, finite, directions, steps, strict=True)
+    ]
+
+
+def _guard_signs(count: int) -> FloatArray:
+    """Signs +-1 in an irregular pattern (the golden-ratio sequence) that sums rarely cancel."""
+    return np.where((np.arange(count) * 0.6180339887498949) % 1.0 < 0.5, 1.0, -1.0)
+
+
+def _agrees(
+    sampler: _Sampler,
+    x: FloatArray,
+    f0: FloatArray,
+    delta: FloatArray,
+    predicted: FloatArray,
+    size: FloatArray,
+) -> bool:
+    """Whether ``(f(x + delta) - f(x - delta)) / 2`` matches `predicted` (units of f)."""
+    plus, minus = sampler(np.stack([x + delta, x - delta]))
+    central = (plus - minus) / 2
+    magnitude = np.abs(np.vstack([plus, minus, f0])).max(axis=0)
+    step = float(np.max(np.abs(delta)))
+    tolerance = _guard_tolerance(size + np.abs(central), magnitude, step)
+    return bool(np.all(np.abs(predicted - central) <= tolerance))
+
+
+def _guard_tolerance(size: FloatArray, magnitude: FloatArray, step: float) -> FloatArray:
+    """Return the gap allowed (units of f) between a complex-step prediction and a real one.
+
+    A real difference over `step` is good to ~ step^3 |f'''| + eps |f|: a millionth of the
+    change, plus a millionth of |f| times the step, plus 100 eps |f| is loose for smooth f,
+    while a lost imaginary part is off by the whole change.
+    """
+    return np.asarray(1e-6 * (size + magnitude * min(step, 1.0)) + 100 * _EPS * magnitude)
+
+
+def _line_gaps(
+    sampler: _Sampler,
+    x: FloatArray,
+    f0: FloatArray,
+    directions: FloatArray,
+    guard: FloatArray,
+    slopes: FloatArray,
+) -> list[FloatArray]:
+    """Per line, the gap between its complex slope and a real central difference (0 if within)."""
+    moves = guard[:, None] * directions
+    plus, minus = np.split(sampler(np.concatenate([x + moves, x - moves])), 2)
+    gaps = []
+    for k in range(len(directions)):
+        central = (plus[k] - minus[k]) / 2
+        predicted = guard[k] * slopes[k]
+        magnitude = np.abs(np.vstack([plus[k], minus[k], f0])).max(axis=0)
+        size = np.abs(predicted) + np.abs(central)
+        gap = np.abs(predicted - central)
+        within = gap <= _guard_tolerance(size, magnitude, float(guard[k]))
+        gaps.append(np.where(within, 0.0, gap / guard[k]))
+    return gaps
+
+
+def _complex_result(
+    slope: FloatArray,
+    gap: FloatArray,
+    finite: bool,
+    x: FloatArray,
+    direction: FloatArray,
+    step: float,
+) -> _LineResult:
+    """Return one line's complex-step slope with its error bound and problem, if any.
+
+    No subtraction, but the slope is computed by the chain rule in complex arithmetic, whose
+    terms can partly cancel (exp(t/2) sin(5t)), at rounded arguments (5 x is off by
+    eps |5 x|): its rounding is bounded by 16 eps |slope|, once more for each unit of the line's
+    scale ``s = step / 2^-7`` that x lies from 0.
+    """
+    if not finite:
+        infinite = np.full_like(slope, np.inf)
+        return _LineResult(slope, infinite, np.abs(slope), _NOT_FINITE)
+    if np.all(gap == 0):
+        scale = step / _FIRST_STEP
+        rounding = 16 * _EPS * np.abs(slope) * (1 + _reach(x, direction) / scale)
+        return _LineResult(slope, rounding, np.abs(slope))
+    return _LineResult(slope, gap, np.abs(slope), _NOT_ANALYTIC)
+
+
+_NOT_FINITE = "f is not finite at the complex step"
+_NOT_ANALYTIC = (
+    "the complex step disagrees with a real difference: f is not complex-analytic "
+    "(abs, conj, real, comparisons or float() drop the imaginary part)"
+)
+
+
+def _complex_second(
+    sampler: _Sampler, x: FloatArray, directions: FloatArray, steps: FloatArray
+) -> list[_LineResult]:
+    """Second derivatives ``u_i^T H u_j`` (i <= j) for the rows ``u_i`` of `directions`.
+
+    ``Im f(x + i h u_i + t u_j) / h`` is the derivative along ``u_i`` at ``x + t u_j``, exact to
+    round-off for analytic code. Its central difference over ``t = +-g, +-2g`` (order
+    ``g^4``; the one over ``+-g`` alone, of order ``g^2``, gives its error) is the second
+    derivative, without the cancellation of a second difference of f (``g = 2^-13``). The real
+    parts are ``f(x + t u_j)``: for ``i = j`` they give a real first and second derivative that
+    check each diagonal line at no cost. Results come in the order ``(0, 0), (0, 1), ...,
+    (1, 1), ...``.
+    """
+    f0 = _value_at(sampler, x)
+    n = len(directions)
+    pairs = [(i, j) for i in range(n) for j in range(i, n)]
+    shifts = np.array([1.0, -1.0, 2.0, -2.0])
+    tiny = steps * 2.0**-50
+    points = np.concatenate(
+        [
+            x[None, :] + 1j * tiny[i] * directions[i] + steps[j] * shifts[:, None] * directions[j]
+            for i, j in pairs
+        ]
     )
-    real = sampler(real_points)
+    values = sampler(points.astype(np.complex128), complex_ok=True)
+    values = values.reshape(len(pairs), len(shifts), -1)
+    g = np.array([steps[j] for _, j in pairs])[:, None]
+    slopes = values.imag / np.array([tiny[i] for i, _ in pairs])[:, None, None]
+    near = (slopes[:, 0] - slopes[:, 1]) / (2 * g)
+    far = (slopes[:, 2] - slopes[:, 3]) / (4 * g)
+    value = (4 * near - far) / 3
+    # The slopes are good to eps |slope|, and to eps |x| |H| more: x + t u_j is rounded.
+    reach = np.array([_reach(x, directions[j]) for _, j in pairs])[:, None]
+    noise = _EPS * (np.abs(slopes).max(axis=1) + reach * np.abs(value) * g)
+    # The order-g^2 estimate errs by about gap / 3, and the order-g^4 one by less while g is
+    # small: the whole gap bounds it, with a safety factor of 3.
+    error = np.abs(far - near) + 6 * noise / g
+    finite = np.all(np.isfinite(values), axis=(1, 2))
+    checks = [
+        _diagonal_gap(values[k].real, slopes[k], value[k], f0, float(g[k, 0]))
+        if i == j and finite[k]
+        else None
+        for k, (i, j) in enumerate(pairs)
+    ]
+    analytic = all(gap is None for gap in checks)
     results = []
-    for i in range(count):
-        value = values[i].imag / tiny[i]
-        plus, minus = real[i], real[count + i]
-        central = (plus - minus) / (2 * guard[i])
-        magnitude = np.maximum(np.abs(np.vstack([plus, minus, f0])).max(axis=0), 1e-300)
-        # The central difference is good to ~ h^2 |f'''| + eps |f| / h: 1e-6 relative is loose.
-        tolerance = 1e-6 * np.maximum(np.abs(central), magnitude / max(guard[i], 1.0)) + (
-            100 * _EPS * magnitude / guard[i]
-        )
-        gap = np.abs(value - central)
-        if not np.all(np.isfinite(value)):
-            results.append(
-                _LineResult(
-                    value,
-                    np.full_like(value, np.inf),
-                    np.abs(central),
-                    "f is not finite at the complex step",
-                )
-            )
-        elif np.all(gap <= tolerance):
-            results.append(_LineResult(value, 4 * _EPS * np.abs(value), np.abs(central)))
+    for k, (i, j) in enumerate(pairs):
+        if not finite[k]:
+            infinite = np.full_like(value[k], np.inf)
+            results.append(_LineResult(value[k], infinite, np.abs(value[k]), _NOT_FINITE))
+        elif analytic:
+            results.append(_LineResult(value[k], error[k], np.abs(value[k])))
         else:
+            # Only the diagonal has a real check: without analyticity nothing bounds the rest.
+            gap = checks[k]
+            bound = gap if gap is not None else error[k] if i == j else np.inf
             results.append(
-                _LineResult(
-                    value,
-                    gap,
-                    np.abs(central),
-                    "the complex step disagrees with a real difference: f is not complex-analytic "
-                    "(abs, conj, real, comparisons or float() drop the imaginary part)",
-                )
+                _LineResult(value[k], np.maximum(error[k], bound), np.abs(value[k]), _NOT_ANALYTIC)
             )
     return results
+
+
+def _diagonal_gap(
+    real: FloatArray, slopes: FloatArray, second: FloatArray, f0: FloatArray, g: float
+) -> FloatArray | None:
+    """Compare a diagonal line's complex slope and curvature with real differences of f.
+
+    `real` and `slopes` hold f and its complex-step slope at ``t = g, -g, 2g, -2g``. Returns
+    None when both agree, else the gap between the curvatures (the second derivative's error).
+    """
+    f1, fm1, f2, fm2 = real
+    s1, sm1, s2, sm2 = slopes
+    slope_real = (8 * (f1 - fm1) - (f2 - fm2)) / (12 * g)
+    slope_complex = (4 * (s1 + sm1) - (s2 + sm2)) / 6
+    curvature_real = (16 * (f1 + fm1) - (f2 + fm2) - 30 * f0) / (12 * g * g)
+    magnitude = np.abs(np.vstack([real, f0[None, :]])).max(axis=0)
+    slope_ok = np.abs(slope_real - slope_complex) * g <= _guard_tolerance(
+        (np.abs(slope_real) + np.abs(slope_complex)) * g, magnitude, g
+    )
+    gap = np.abs(curvature_real - second)
+    curvature_ok = gap * g * g <= _guard_tolerance(
+        (np.abs(curvature_real) + np.abs(second)) * g * g, magnitude, g
+    )
+    return None if np.all(slope_ok & curvature_ok) else np.asarray(gap)
 
 
 # --------------------------------------------------------------------------------------------
@@ -950,8 +1122,6 @@ def _complex_lines(
 def _check_options(order: int, method: Any, step: Any, orders: tuple[int, ...] = (1, 2)) -> None:
     check.check_choice(order, orders, "order")
     check.check_choice(method, _METHODS, "method")
-    if method == "complex" and order != 1:
-        raise ValueError(f"`method='complex'` computes first derivatives only; got order={order}.")
     check.check_step(step)
 
 
@@ -966,11 +1136,15 @@ def _line_results(
     step: float | None,
     f0: FloatArray | None = None,
 ) -> list[_LineResult]:
-    f0 = _value_at(sampler, x) if f0 is None else f0
     initial = _SECOND_STEP if order == 2 else _FIRST_STEP
     steps = scales * initial if step is None else np.full(len(lines), step)
     if method == "complex":
-        return _complex_lines(sampler, x, f0, np.array([line.u for line in lines]), steps)
+        directions = np.array([line.u for line in lines])
+        if order == 1:
+            return _complex_lines(sampler, x, directions, steps)
+        crossed = scales * _CROSS_STEP if step is None else steps
+        return _complex_second(sampler, x, directions, crossed)
+    f0 = _value_at(sampler, x) if f0 is None else f0
     return _differentiate_lines(
         sampler, x, f0, lines, steps, order=order, method=method, adaptive=step is None
     )
@@ -1105,8 +1279,8 @@ def derivative(
     method : {"central", "forward", "backward", "complex"}, optional
         ``"central"`` (default) is the symmetric 7-point stencil; ``"forward"`` and
         ``"backward"`` use points on one side only (for functions defined on one side of ``x``);
-        ``"complex"`` is the complex step ``Im f(x + i h) / h`` (first order only; ``f`` must be
-        complex-analytic, see Notes).
+        ``"complex"`` is the complex step ``Im f(x + i h) / h`` (``f`` must accept complex
+        numbers and be complex-analytic, see Notes).
     vectorized : bool, optional
         Whether ``f`` accepts a 1-D array of points (one call per round of the stencil).
     full_output : bool, optional
@@ -1157,7 +1331,12 @@ def derivative(
 
     The complex step is exact to round-off for code made of analytic operations, but silently
     wrong for code that uses ``abs``, ``conj``, ``real``, ``float()`` or comparisons on the
-    variable; calcref checks it against a real central difference and warns when they disagree.
+    variable; calcref checks it against a real central difference and warns when they disagree
+    by more than a millionth. A first derivative costs 3 evaluations: ``f(x + i h)`` with
+    ``h = 2^-60 max(1, |x|)`` (its real part is ``f(x)``) and two real ones for the check. A
+    second derivative differences complex-step slopes over real steps ``+-g, +-2g`` with
+    ``g = 2^-13 max(1, |x|)`` (5 evaluations, the real parts checking it too); its error bound
+    is the gap to the order-``g^2`` difference, safe but often 1000 times the actual error.
 
     Examples
     --------
@@ -1463,6 +1642,21 @@ def jacobian(
     return _coordinate_derivatives(sampler, point, method, step, full_output)
 
 
+def _complex_hessian(
+    sampler: _Sampler, point: FloatArray, scales: FloatArray, step: float | None, full_output: bool
+) -> Any:
+    """Hessian from complex-step slopes at points moved along each axis (i <= j)."""
+    n = point.size
+    crossed = scales * _CROSS_STEP if step is None else np.full(n, step)
+    results = _complex_second(sampler, point, np.eye(n), crossed)
+    value, error, scale = np.zeros((n, n)), np.zeros((n, n)), np.zeros((n, n))
+    entries = [(i, j) for i in range(n) for j in range(i, n)]
+    for (i, j), result in zip(entries, results, strict=True):
+        for matrix, part in ((value, result.value), (error, result.error), (scale, result.scale)):
+            matrix[i, j] = matrix[j, i] = part[0]
+    return _report(value, error, scale, sampler, results, full_output)
+
+
 def hessian(
     f: ScalarFn,
     x: ArrayLike,
@@ -1482,7 +1676,9 @@ def hessian(
     x : array_like, shape (n,)
         The point.
     step, method, vectorized, full_output
-        As in `derivative` (second order); ``"complex"`` is not available.
+        As in `derivative` (second order). With ``method="complex"`` entry ``(i, j)`` is the
+        difference of complex-step slopes along ``x_i`` over real steps along ``x_j``
+        (``1 + 2 n (n + 1)`` evaluations), and `step` is that real step.
 
     Returns
     -------
@@ -1526,16 +1722,14 @@ def hessian(
     check.check_callable(f)
     point = check.as_vector_point(x)
     _check_options(2, method, step, orders=(2,))
-    if method == "complex":
-        raise ValueError(
-            "`method` must be one of 'central', 'forward', 'backward' for a Hessian; got 'complex'."
-        )
     check.check_flag(vectorized, "vectorized")
     check.check_flag(full_output, "full_output")
     sampler = _Sampler(f, scalar_input=False, scalar_output=True, vectorized=vectorized)
     n = point.size
     # With a given step the stencil moves each coordinate by exactly k * step.
     scales = np.array([_scale(point, u) for u in np.eye(n)]) if step is None else np.ones(n)
+    if method == "complex":
+        return _complex_hessian(sampler, point, scales, step, full_output)
     f0 = _value_at(sampler, point)
     options: dict[str, Any] = {"order": 2, "method": method, "step": step, "f0": f0}
     diagonal = _line_results(
