@@ -175,6 +175,8 @@ class _Sampler:
         return array.astype(np.complex128 if complex_ok else np.float64)
 
     def _one(self, out: Any, complex_ok: bool) -> NDArray[Any]:
+        if self.scalar_output and type(out) is float and not complex_ok:
+            return np.array([out])  # the common case, without NumPy's conversions
         array = self._as_numbers(out, complex_ok)
         if self.scalar_output:
             if array.ndim != 0:
@@ -491,22 +493,36 @@ def _taylor_truncation(
         for i in (size - 1, size - 2):
             rate = np.where(a[i - 2] > 0, np.sqrt(a[i] / a[i - 2]), 0.0)
             rho = np.maximum(rho, rate)
-    # A symmetric stencil cancels the coefficients of the other parity exactly.
+    known, first, constants = _truncation_terms(scheme, order)
+    # Where the coefficients do not fall (rho >= 1) the stencil is not resolved.
+    resolved = rho < 1
+    rho = np.where(resolved, rho, 0.0)
+    top = np.max([a[i] * rho ** (first - i) for i in known], axis=0)
+    total = sum(constant * top * rho**power for power, constant in constants)
+    truncation = _TRUNCATION_SAFETY * total / h**order
+    return np.asarray(np.where(resolved, truncation, np.inf), dtype=np.float64), _rate(a)
+
+
+@functools.cache
+def _truncation_terms(
+    scheme: _Scheme, order: int
+) -> tuple[list[int], int, list[tuple[int, float]]]:
+    """Return what `_taylor_truncation` needs of the stencil alone (computed once).
+
+    The indices of the known coefficients to extrapolate from, the first power ``j`` the
+    weights do not cancel, and for the two terms the estimate errs by, their power beyond ``j``
+    and constant ``|sum_k w_k o_k^j|`` (the second a parity further for a symmetric stencil,
+    which cancels the other parity exactly).
+    """
+    offsets = np.array(scheme.offsets, dtype=float)
+    size = len(offsets)
     stride = 2 if scheme.symmetric else 1
     known = [i for i in range(1, size) if not scheme.symmetric or i % 2 == order % 2][-2:]
     weights_top = scheme.weights_of(order)[-1]
     # (A symmetric stencil's constant for the other parity is 0 up to rounding of the weights.)
     first = next(j for j in range(size, size + 3) if _moment(weights_top, offsets, j) > 1e-9)
-    # Where the coefficients do not fall (rho >= 1) the stencil is not resolved.
-    resolved = rho < 1
-    rho = np.where(resolved, rho, 0.0)
-    top = np.max([a[i] * rho ** (first - i) for i in known], axis=0)
-    total = sum(
-        abs(float(weights_top @ offsets**j)) * top * rho ** (j - first)
-        for j in (first, first + stride)
-    )
-    truncation = _TRUNCATION_SAFETY * total / h**order
-    return np.asarray(np.where(resolved, truncation, np.inf), dtype=np.float64), _rate(a)
+    constants = [(j - first, abs(float(weights_top @ offsets**j))) for j in (first, first + stride)]
+    return known, first, constants
 
 
 def _rate(a: FloatArray) -> float:
@@ -1010,7 +1026,8 @@ def _complex_result(
     No subtraction, but the slope is computed by the chain rule in complex arithmetic, whose
     terms can partly cancel (exp(t/2) sin(5t)), at rounded arguments (5 x is off by
     eps |5 x|): its rounding is bounded by 16 eps |slope|, once more for each unit of the line's
-    scale ``s = step / 2^-7`` that x lies from 0.
+    scale ``s = step / 2^-7`` that x lies from 0. (Not by f's size: a constant 1e8 added to f
+    does not touch the imaginary part.)
     """
     if not finite:
         infinite = np.full_like(slope, np.inf)
