@@ -507,13 +507,12 @@ async def _view_site(
     queue = [(scheme, page) for scheme in SCHEMES for page in pages]
     queue.reverse()
 
-    async def visit_pages(browser: Any) -> None:
+    async def visit_pages(contexts: dict[str, Any]) -> None:
         tabs: dict[str, tuple[Any, _Recorder]] = {}
         while queue:
             scheme, page = queue.pop()
             if scheme not in tabs:
-                context = await browser.new_context(color_scheme=scheme)
-                tab = await context.new_page()
+                tab = await contexts[scheme].new_page()
                 tabs[scheme] = (tab, _Recorder(tab, local_host))
             view = PageView(page, scheme)
             await _view_page(*tabs[scheme], site.url + page, view, axe)
@@ -524,7 +523,12 @@ async def _view_site(
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         try:
-            await asyncio.gather(*(visit_pages(browser) for _ in range(TABS)))
+            # One context per scheme, shared by the tabs: its cache keeps the theme's files
+            # (and their compiled scripts) from one page to the next, as a reader's does.
+            contexts = {
+                scheme: await browser.new_context(color_scheme=scheme) for scheme in SCHEMES
+            }
+            await asyncio.gather(*(visit_pages(contexts) for _ in range(TABS)))
         finally:
             await browser.close()
 
