@@ -1,0 +1,204 @@
+"""Sections rendered only when the reader nears them (hooks/sections.py, content-visibility).
+
+Deferring must be invisible: nothing moves, anchors land on their heading, focus rings are not
+clipped, and wide formulas still take keyboard focus once their section is rendered.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from site_fixtures import BuiltSite, site_pages
+
+ROOT = Path(__file__).resolve().parent.parent
+PHONE = {"width": 390, "height": 844}
+
+
+def _load_hook() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("sections_hook", ROOT / "hooks" / "sections.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+hook = _load_hook()
+_SECTION_TAGS = re.compile(r'<section class="md-deferred">|</section>')
+
+
+# --- The hook ------------------------------------------------------------------------------------
+
+
+def test_content_after_each_top_level_heading_is_wrapped() -> None:
+    page = (
+        '<p>Intro <a href="#b">b</a></p>\n<h2 id="b">B</h2>\n<p>b<br>b</p>\n<h3>B.1</h3>\n'
+        '<div class="admonition"><h2>nested</h2><p>x</p></div>\n<h2 id="c">C</h2>\n<p>c</p>\n'
+    )
+    deferred = hook.defer_sections(page)
+    assert deferred.startswith('<p>Intro <a href="#b">b</a></p>\n<h2 id="b">B</h2><section')
+    assert deferred.count('<section class="md-deferred">') == 2
+    # The nested <h2> stays inside the first section; the <h3> too.
+    first = deferred.split('<section class="md-deferred">')[1]
+    assert "<h3>B.1</h3>" in first and "<h2>nested</h2>" in first
+    assert _SECTION_TAGS.sub("", deferred) == page
+
+
+def test_a_page_without_top_level_headings_is_unchanged() -> None:
+    page = '<div class="jupyter-wrapper"><h2>Cell heading</h2><p>text</p></div>'
+    assert hook.defer_sections(page) == page
+    assert hook.defer_sections("") == ""
+
+
+def test_every_built_page_only_gains_section_tags(built_site: BuiltSite) -> None:
+    """Sections hold all of a page's content after its first <h2>, and nothing is lost."""
+    wrapped_pages = 0
+    for page in site_pages(built_site.directory):
+        path = built_site.directory / (
+            page + "index.html" if page.endswith("/") or not page else page
+        )
+        text = path.read_text(encoding="utf-8")
+        article = text.split('<article class="md-content__inner md-typeset">', 1)[-1]
+        opened, closed = article.count('<section class="md-deferred">'), article.count("</section>")
+        assert opened <= closed, page
+        wrapped_pages += opened > 0
+    assert wrapped_pages >= 10  # the chapters, at least
+
+
+# --- In the browser ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def phone(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport=PHONE)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def _pages_with_sections(built_site: BuiltSite) -> list[str]:
+    pages = []
+    for page in site_pages(built_site.directory):
+        path = built_site.directory / (
+            page + "index.html" if page.endswith("/") or not page else page
+        )
+        if 'class="md-deferred"' in path.read_text(encoding="utf-8"):
+            pages.append(page)
+    return pages
+
+
+_BLOCKS = (
+    "article :is(h1, h2, h3, h4, p, li, div.arithmatex, div.highlight, .admonition, details,"
+    " table, img)"
+)
+_POSITIONS = f"""() => [...document.querySelectorAll({_BLOCKS!r})].map((element) => {{
+  const box = element.getBoundingClientRect();
+  return [element.tagName + (element.id ? '#' + element.id : '') + ' «'
+          + element.textContent.trim().slice(0, 40) + '»', box.top + scrollY, box.left];
+}})"""
+
+
+def test_deferring_moves_nothing(built_site: BuiltSite, phone: Any) -> None:
+    """Every block is where it would be without the sections, to the pixel, on a phone."""
+    moved: dict[str, str] = {}
+    pages = _pages_with_sections(built_site)
+    for page in pages:
+        phone.goto(built_site.url + page, wait_until="domcontentloaded")
+        # Render every section, so positions are real, not placeholder heights.
+        phone.add_style_tag(content=".md-typeset .md-deferred { content-visibility: visible }")
+        deferred = phone.evaluate(_POSITIONS)
+        phone.evaluate(
+            "document.querySelectorAll('section.md-deferred')"
+            ".forEach((section) => section.replaceWith(...section.childNodes))"
+        )
+        plain = phone.evaluate(_POSITIONS)
+        for (name, top, left), (_, plain_top, plain_left) in zip(deferred, plain, strict=True):
+            if abs(top - plain_top) > 0.5 or abs(left - plain_left) > 0.5:
+                moved[page] = f"{name} moved by {top - plain_top:+.1f} px down"
+                break
+    assert len(pages) >= 10
+    assert moved == {}
+
+
+def test_sections_below_the_first_screen_wait_until_the_reader_nears_them(
+    built_site: BuiltSite, phone: Any
+) -> None:
+    phone.goto(built_site.url + "derivatives/derivative-1d/", wait_until="load")
+    rendered = (
+        "(section) => section.firstElementChild.checkVisibility({contentVisibilityAuto: true})"
+    )
+    last = phone.locator("section.md-deferred").last
+    assert last.evaluate(rendered) is False
+    last.scroll_into_view_if_needed()
+    phone.wait_for_function(
+        f"({rendered})([...document.querySelectorAll('section.md-deferred')].at(-1))"
+    )
+
+
+def test_an_anchor_far_down_the_page_lands_on_its_heading(
+    built_site: BuiltSite, phone: Any
+) -> None:
+    phone.goto(built_site.url + "multivariable/gradient/", wait_until="load")
+    last_heading = phone.locator("article h2[id]").last
+    anchor = last_heading.get_attribute("id")
+    phone.goto(built_site.url + f"multivariable/gradient/#{anchor}", wait_until="load")
+    phone.wait_for_timeout(300)  # let the sections around the target render
+    header = phone.locator("header.md-header").bounding_box()
+    box = last_heading.bounding_box()
+    assert header is not None and box is not None
+    assert header["height"] - 1 <= box["y"] <= header["height"] + 60, (anchor, box, header)
+
+
+def test_a_focus_ring_fits_inside_its_section(built_site: BuiltSite, phone: Any) -> None:
+    """content-visibility clips painting to the section's padding box: a ring must fit in it."""
+    phone.goto(built_site.url + "derivatives/derivative-1d/", wait_until="load")
+    link = phone.locator("section.md-deferred p a[href]").first
+    link.scroll_into_view_if_needed()
+    phone.keyboard.press("Tab")  # keyboard modality, so :focus-visible applies to the link
+    link.focus()
+    ring, padding = link.evaluate(
+        """(a) => {
+          const style = getComputedStyle(a);
+          const section = getComputedStyle(a.closest('section.md-deferred'));
+          return [parseFloat(style.outlineWidth) + parseFloat(style.outlineOffset),
+                  Math.min(...['Top', 'Right', 'Bottom', 'Left'].map(
+                    (side) => parseFloat(section['padding' + side])))];
+        }"""
+    )
+    assert ring > 0, "the link shows no focus ring"
+    assert ring <= padding
+
+
+_FIRST_DEFERRED_FORMULA = """() => [...document.querySelectorAll(
+  'section.md-deferred > div.arithmatex')].find(
+  (element) => !element.checkVisibility({contentVisibilityAuto: true})) || null"""
+
+
+def test_a_wide_formula_takes_focus_once_its_section_renders(
+    built_site: BuiltSite, phone: Any
+) -> None:
+    """wide-math.js measures formulas in a deferred section when the browser renders it."""
+    for page in _pages_with_sections(built_site):
+        phone.goto(built_site.url + page, wait_until="load")
+        wide = phone.evaluate_handle(_FIRST_DEFERRED_FORMULA).as_element()
+        if wide is not None:
+            break
+    else:
+        pytest.fail("no page has a display formula in a section not rendered on load")
+    # Make the formula wider than any phone while its section is not rendered.
+    wide.evaluate("(element) => element.querySelector('.katex-display').style.minWidth = '2000px'")
+    assert wide.get_attribute("tabindex") is None
+    wide.scroll_into_view_if_needed()
+    phone.wait_for_function("(element) => element.tabIndex === 0", arg=wide, timeout=5000)
+    # Every rendered formula has a tab stop exactly when it overflows.
+    stops = phone.evaluate(
+        """() => [...document.querySelectorAll('article div.arithmatex')]
+          .filter((element) => element.checkVisibility({contentVisibilityAuto: true}))
+          .map((element) => [element.scrollWidth > element.clientWidth, element.tabIndex === 0])"""
+    )
+    assert stops and all(overflows == focusable for overflows, focusable in stops)
