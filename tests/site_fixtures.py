@@ -457,10 +457,35 @@ async def _view_page(
     view.python_copies = seen["pythonCopies"]
     view.ipython_copies = seen["ipythonCopies"]
     if axe is not None:
+        await _render_whole_page(tab)
         await tab.add_script_tag(content=axe)
         view.axe_violations = await tab.evaluate(RUN_AXE)
+        await tab.set_viewport_size(VIEWPORT)
     await recorder.settle(tab)
     recorder.view = None
+
+
+VIEWPORT = {"width": 1280, "height": 720}  # Playwright's default
+
+
+async def _render_whole_page(tab: Any) -> None:
+    """Render every section of the page, as a reader who scrolled through it saw them.
+
+    The browser renders a section below the first screen only when it nears the viewport
+    (hooks/sections.py); axe-core cannot judge the colours of a section it does not paint, and a
+    wide formula gets its tab stop when its section renders. A viewport as tall as the page
+    brings every section near it; as sections render the page grows, so repeat until it stops.
+    """
+    height = 0
+    for _ in range(4):
+        new_height = await tab.evaluate("document.documentElement.scrollHeight")
+        if new_height <= height:
+            break
+        height = new_height
+        await tab.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+        await tab.evaluate(
+            "() => new Promise((done) => requestAnimationFrame(() => setTimeout(done)))"
+        )
 
 
 class SchemeViews(dict[str, PageView]):
@@ -526,7 +551,8 @@ async def _view_site(
             # One context per scheme, shared by the tabs: its cache keeps the theme's files
             # (and their compiled scripts) from one page to the next, as a reader's does.
             contexts = {
-                scheme: await browser.new_context(color_scheme=scheme) for scheme in SCHEMES
+                scheme: await browser.new_context(color_scheme=scheme, viewport=VIEWPORT)
+                for scheme in SCHEMES
             }
             await asyncio.gather(*(visit_pages(contexts) for _ in range(TABS)))
         finally:
