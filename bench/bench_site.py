@@ -1,7 +1,8 @@
 """The site's budgets: build time, test-suite time, first-view weight and Lighthouse scores.
 
 Run: ``uv run python bench/bench_site.py`` (everything), or pick parts:
-``--build``, ``--weight``, ``--lighthouse``, ``--suite``. Prints one table per part.
+``--build``, ``--weight``, ``--lighthouse``, ``--render``, ``--suite``. Prints one table per
+part.
 
 - Build: a clean build in a fresh export of ``HEAD`` (no cache of any kind), then an unchanged
   rebuild in the same directory (caches warm), both ``mkdocs build --strict``.
@@ -11,6 +12,10 @@ Run: ``uv run python bench/bench_site.py`` (everything), or pick parts:
   served by a small static server that gzips text the way a real host does (``python -m
   http.server`` does not, which makes performance look worse than it is). Mobile (the default)
   and desktop presets.
+- Render: the work a load costs the browser in style and layout, read from Chromium's trace on
+  a 412 x 823 phone viewport (Lighthouse's): elements styled, layout objects laid out, and how
+  many elements the largest single restyle touched. Counts, not times: they do not depend on
+  how busy the machine is, which Lighthouse's simulated phone (timings x 4) does.
 - Suite: ``pytest`` as ``./dev test`` runs it: wall time, CPU time, the
   load average around it (the machine may be shared) and the slowest tests.
 
@@ -235,6 +240,58 @@ def bench_lighthouse() -> None:
             print(f"{'':40}below 1: {', '.join(scores['failing'])}")  # type: ignore[arg-type]
 
 
+# --- Rendering work ------------------------------------------------------------------------------
+
+PHONE = {"width": 412, "height": 823}  # Lighthouse's mobile viewport
+
+
+def render_work(browser: Any, url: str) -> dict[str, int]:
+    """Elements styled and objects laid out while ``url`` loads (and 2 s after), in all and in
+    the largest single restyle."""
+    context = browser.new_context(viewport=PHONE)
+    tab = context.new_page()
+    browser.start_tracing(page=tab, categories=["devtools.timeline"])
+    tab.goto(url, wait_until="load")
+    tab.wait_for_timeout(2000)
+    events = json.loads(browser.stop_tracing())["traceEvents"]
+    elements = tab.evaluate("document.querySelectorAll('*').length")
+    context.close()
+    restyles = [
+        event["args"].get("elementCount") or 0
+        for event in events
+        if event.get("name") == "UpdateLayoutTree" and event.get("ph") == "X"
+    ]
+    layouts = [
+        (event["args"].get("beginData") or {}).get("dirtyObjects") or 0
+        for event in events
+        if event.get("name") == "Layout" and event.get("ph") == "X"
+    ]
+    return {
+        "elements": elements,
+        "styled": sum(restyles),
+        "laid out": sum(layouts),
+        "largest restyle": max(restyles, default=0),
+        "restyles": sum(count > 0 for count in restyles),
+    }
+
+
+def bench_render() -> None:
+    from playwright.sync_api import sync_playwright
+
+    with served_build(gzip_text=True) as (directory, url), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        rows = [
+            (page or "(home)", render_work(browser, url + page))
+            for page in lighthouse_pages(directory)
+        ]
+        browser.close()
+    print("\nRendering work of one load on a phone viewport (counts from Chromium's trace)")
+    columns = ["elements", "restyles", "styled", "largest restyle", "laid out"]
+    print(f"{'page':32}" + "".join(f"{name:>15}" for name in columns))
+    for page, work in rows:
+        print(f"{page:32}" + "".join(f"{work[name]:>15}" for name in columns))
+
+
 # --- Test suite ----------------------------------------------------------------------------------
 
 
@@ -327,7 +384,7 @@ def _verdict(ok: bool) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parts = ["build", "weight", "lighthouse", "suite"]
+    parts = ["build", "weight", "lighthouse", "render", "suite"]
     for part in parts:
         parser.add_argument(f"--{part}", action="store_true", help=f"run the {part} bench")
     arguments = parser.parse_args()
