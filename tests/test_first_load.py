@@ -62,8 +62,9 @@ def test_material_starts_without_restyling_the_whole_page(
         and data.get("changedAttribute") == "data-md-color-switching"
     ]
     assert root_class_changes == []
-    # Only Material's removal, once its palette is in place; never a second set.
-    assert len(switching_changes) == 1
+    # At most Material's removal, once its palette is in place (none if it came before the first
+    # restyle): Material's own setting of the attribute found it set already.
+    assert len(switching_changes) <= 1
     # The state Material's script leaves: `js`, not `no-js`; the focus-visible polyfill active.
     assert "js" in state["rootClasses"] and "no-js" not in state["rootClasses"]
     assert "js-focus-visible" in state["rootClasses"] and state["focusVisible"]
