@@ -431,10 +431,23 @@ class _Recorder:
         if response.status >= 400:
             self._note("failed_requests", f"{response.url} (HTTP {response.status})")
 
-    async def settle(self, tab: Any, timeout: float = 10.0) -> None:
-        """Wait until the page's own requests (sitemap, search index) are answered."""
+    async def settle(self, tab: Any, timeout: float = 10.0, quiet: float = 0.15) -> None:
+        """Wait until the page's own requests (sitemap, search index, favicon) are answered and
+        none has started for ``quiet`` seconds.
+
+        Chromium asks for the favicon only once the page is loaded, sometimes a moment after the
+        other requests are answered; the next page's load would cut it off (``ERR_ABORTED``),
+        and the failure would be blamed on that next page.
+        """
         deadline = time.monotonic() + timeout
-        while self.in_flight > 0 and time.monotonic() < deadline:
+        quiet_since: float | None = None
+        while time.monotonic() < deadline:
+            if self.in_flight > 0:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= quiet:
+                return
             await tab.wait_for_timeout(25)
 
 
