@@ -398,6 +398,9 @@ class _Recorder:
         self.local_host = local_host
         self.view: PageView | None = None
         self.in_flight = 0
+        # The page each request was made for: Chromium asks for a favicon after the load, and
+        # the next page's load may cut it off; that is the test leaving, not a broken link.
+        self.asked_by: dict[Any, PageView | None] = {}
         tab.on("request", self._on_request)
         tab.on("requestfinished", self._on_done)
         tab.on("requestfailed", self._on_failed)
@@ -416,15 +419,20 @@ class _Recorder:
 
     def _on_request(self, request: Any) -> None:
         self.in_flight += 1
+        self.asked_by[request] = self.view
         host = urlparse(request.url).netloc
         if host not in ("", self.local_host) and not request.url.startswith(("data:", "blob:")):
             self._note("foreign_requests", request.url)
 
     def _on_done(self, request: Any) -> None:
         self.in_flight -= 1
+        self.asked_by.pop(request, None)
 
     def _on_failed(self, request: Any) -> None:
         self.in_flight -= 1
+        asked_by = self.asked_by.pop(request, None)
+        if asked_by is not self.view and request.failure == "net::ERR_ABORTED":
+            return  # a request of the page left behind, cut off by the next page's load
         self._note("failed_requests", f"{request.url} ({request.failure})")
 
     def _on_response(self, response: Any) -> None:
