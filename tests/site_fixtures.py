@@ -478,6 +478,8 @@ async def _view_page(
     view.python_copies = seen["pythonCopies"]
     view.ipython_copies = seen["ipythonCopies"]
     if axe is not None:
+        # The page's own late requests (favicon) first: none is in flight while it is resized.
+        await recorder.settle(tab)
         await _render_whole_page(tab)
         await tab.add_script_tag(content=axe)
         view.axe_violations = await tab.evaluate(RUN_AXE)
