@@ -287,9 +287,9 @@ def bench_render() -> None:
         browser.close()
     print("\nRendering work of one load on a phone viewport (counts from Chromium's trace)")
     columns = ["elements", "restyles", "styled", "largest restyle", "laid out"]
-    print(f"{'page':32}" + "".join(f"{name:>15}" for name in columns))
+    print(f"{'page':32}" + "".join(f"{name:>17}" for name in columns))
     for page, work in rows:
-        print(f"{page:32}" + "".join(f"{work[name]:>15}" for name in columns))
+        print(f"{page:32}" + "".join(f"{work[name]:>17}" for name in columns))
 
 
 # --- Test suite ----------------------------------------------------------------------------------
