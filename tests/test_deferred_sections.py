@@ -6,29 +6,18 @@ clipped, and wide formulas still take keyboard focus once their section is rende
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from hook_modules import load_hook
 from site_fixtures import BuiltSite, site_pages
 
-ROOT = Path(__file__).resolve().parent.parent
 PHONE = {"width": 390, "height": 844}
 
 
-def _load_hook() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("sections_hook", ROOT / "hooks" / "sections.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hook = _load_hook()
+hook = load_hook("sections")
 _SECTION_TAGS = re.compile(r'<section class="md-deferred">|</section>')
 
 

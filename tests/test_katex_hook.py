@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import html
-import importlib.util
 import re
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 
 import pytest
 from fontTools.ttLib import TTFont
+from hook_modules import load_hook
 from site_fixtures import BuiltSite
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load_hook() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("katex_hook", ROOT / "hooks" / "katex.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hook = _load_hook()
+hook = load_hook("katex")
 _ANNOTATION = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
 
 
