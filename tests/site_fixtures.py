@@ -485,9 +485,6 @@ async def _view_page(
     recorder.view = None
 
 
-VIEWPORT = {"width": 1280, "height": 720}  # Playwright's default
-
-
 async def _render_whole_page(tab: Any) -> None:
     """Render every section of the page, as a reader who scrolled through it saw them.
 
@@ -564,8 +561,7 @@ async def _view_site(
             # One context per scheme, shared by the tabs: its cache keeps the theme's files
             # (and their compiled scripts) from one page to the next, as a reader's does.
             contexts = {
-                scheme: await browser.new_context(color_scheme=scheme, viewport=VIEWPORT)
-                for scheme in SCHEMES
+                scheme: await browser.new_context(color_scheme=scheme) for scheme in SCHEMES
             }
             await asyncio.gather(*(visit_pages(contexts) for _ in range(TABS)))
         finally:
