@@ -96,9 +96,14 @@ def test_deferring_moves_nothing(built_site: BuiltSite, phone: Any) -> None:
     moved: dict[str, str] = {}
     pages = _pages_with_sections(built_site)
     for page in pages:
-        phone.goto(built_site.url + page, wait_until="domcontentloaded")
-        # Render every section, so positions are real, not placeholder heights.
+        phone.goto(built_site.url + page, wait_until="load")
+        # Render every section, so positions are real, not placeholder heights, and let the
+        # fonts it needs arrive: a font landing between the two measurements moves text.
         phone.add_style_tag(content=".md-typeset .md-deferred { content-visibility: visible }")
+        phone.evaluate(
+            "() => document.fonts.ready.then(() => document.fonts.load('1em KaTeX_Main'))"
+        )
+        phone.wait_for_function("() => document.fonts.status === 'loaded'")
         deferred = phone.evaluate(_POSITIONS)
         phone.evaluate(
             "document.querySelectorAll('section.md-deferred')"
