@@ -1,4 +1,4 @@
-"""Run every ``python`` block in ``docs/`` and every docstring example in ``src/calcref``.
+"""Run every ``python`` block in ``docs/`` and every docstring example in ``src/`` and ``hooks/``.
 
 The Sybil set-up lives in ``tests/doc_examples.py`` (``tests`` is on ``pythonpath``) so that
 tests can reuse it on sample pages.
@@ -10,6 +10,7 @@ from pathlib import Path
 import matplotlib
 from doc_examples import docs_sybil, docstring_sybil
 from hypothesis import settings
+from sybil.sybil import SybilCollection
 
 # Figures are built headless, in tests and doc examples alike.
 matplotlib.use("Agg")
@@ -21,7 +22,9 @@ ROOT = Path(__file__).parent
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else "default")
 
-pytest_collect_file = (docs_sybil(ROOT) + docstring_sybil(ROOT)).pytest()
+pytest_collect_file = SybilCollection(
+    [docs_sybil(ROOT), docstring_sybil(ROOT), docstring_sybil(ROOT, "hooks")]
+).pytest()
 
 # `pytester` proves that a broken page fails; `site_fixtures` builds and serves the site.
 pytest_plugins = ["pytester", "site_fixtures"]

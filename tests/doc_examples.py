@@ -54,13 +54,13 @@ def docs_sybil(root: Path) -> Sybil:
     )
 
 
-def docstring_sybil(root: Path) -> Sybil:
-    """Every ``>>>`` example in the docstrings of ``root/src``."""
+def docstring_sybil(root: Path, folder: str = "src") -> Sybil:
+    """Every ``>>>`` example in the docstrings of the Python files under ``root/folder``."""
     return Sybil(
         parsers=[rest.DocTestParser(optionflags=OPTION_FLAGS), rest.SkipParser()],
-        path=str(root / "src"),
+        path=str(root / folder),
         patterns=["*.py"],
         setup=_setup,
         teardown=_teardown,
-        name="docstrings",
+        name="docstrings" if folder == "src" else f"{folder}-docstrings",
     )
