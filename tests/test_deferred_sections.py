@@ -31,11 +31,14 @@ def test_content_after_each_top_level_heading_is_wrapped() -> None:
         '<div class="admonition"><h2>nested</h2><p>x</p></div>\n<h2 id="c">C</h2>\n<p>c</p>\n'
     )
     deferred = hook.defer_sections(page)
-    assert deferred.startswith('<p>Intro <a href="#b">b</a></p>\n<h2 id="b">B</h2><section')
-    assert deferred.count('<section class="md-deferred">') == 2
-    # The nested <h2> stays inside the first section; the <h3> too.
-    first = deferred.split('<section class="md-deferred">')[1]
-    assert "<h3>B.1</h3>" in first and "<h2>nested</h2>" in first
+    # Every top-level heading stays outside the sections; the nested <h2> stays inside one.
+    before, *sections = deferred.split(SECTION_OPEN)
+    assert before == '<p>Intro <a href="#b">b</a></p>\n<h2 id="b">B</h2>'
+    assert sections == [
+        "\n<p>b<br>b</p>\n</section><h3>B.1</h3>",
+        '\n<div class="admonition"><h2>nested</h2><p>x</p></div>\n</section><h2 id="c">C</h2>',
+        "\n<p>c</p>\n</section>",
+    ]
     assert _SECTION_TAGS.sub("", deferred) == page
 
 
@@ -59,7 +62,7 @@ def test_every_section_follows_a_heading_and_api_pages_have_none(built_site: Bui
     pages = _built_pages(built_site)
     wrapped = {page for page, text in pages.items() if SECTION_OPEN in text}
     for page in wrapped:
-        after_heading = len(re.findall(r"</h2>" + re.escape(SECTION_OPEN), pages[page]))
+        after_heading = len(re.findall(r"</h[23]>" + re.escape(SECTION_OPEN), pages[page]))
         assert pages[page].count(SECTION_OPEN) == after_heading, page
     assert not {page for page in wrapped if page.startswith("api/")}
     assert len(wrapped) >= 10  # the chapters, at least

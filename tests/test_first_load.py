@@ -1,4 +1,4 @@
-"""What the browser has to redo when Material's script starts on a page (overrides/).
+"""What the browser has to redo when Material's script starts on a page (overrides/, hooks/).
 
 Each change to the root element's classes, or to an attribute that a `[attr] *` rule reads on
 the body, makes the browser restyle every element of the page. On a chapter that is thousands
@@ -6,6 +6,11 @@ of elements of typeset maths, in the script's first task, which a phone feels as
 The page sets what Material would set, before the body is parsed; these tests read Chromium's
 own trace of style invalidations to check that Material's start no longer changes them, and
 that the page still ends in the state Material meant.
+
+Likewise a script that reads the size or position of anything inside a section the browser
+has deferred (hooks/sections.py) makes it lay that section out there and then: Material's
+table of contents reads every heading's position and its code blocks read their widths, so
+the headings stay outside the sections and code blocks mount when they scroll into view.
 """
 
 from __future__ import annotations
@@ -16,16 +21,31 @@ from typing import Any
 from site_fixtures import BuiltSite
 
 INVALIDATION_TRACKING = "disabled-by-default-devtools.timeline.invalidationTracking"
+# With the script's stack on each event: a section laid out because a script asked is told
+# apart from one laid out because it came near the viewport.
+TRACE = ["devtools.timeline", INVALIDATION_TRACKING, "disabled-by-default-devtools.timeline.stack"]
+PHONE = {"width": 390, "height": 844}
 
 
 def _invalidations(browser: Any, url: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Style invalidations scheduled while ``url`` loads, and the page's state after."""
-    context = browser.new_context()
+    scheduled, _, state = _trace_start(browser, url)
+    return scheduled, state
+
+
+def _trace_start(
+    browser: Any, url: str, viewport: dict[str, int] | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    """What Chromium traced while ``url`` loaded and Material started: the style invalidations
+    scheduled, the deferred sections scripts made it lay out, and the page's state after."""
+    context = browser.new_context(viewport=viewport)
     tab = context.new_page()
     try:
-        browser.start_tracing(page=tab, categories=["devtools.timeline", INVALIDATION_TRACKING])
+        browser.start_tracing(page=tab, categories=TRACE)
         tab.goto(url, wait_until="load")
         tab.wait_for_function("() => !document.body.hasAttribute('data-md-color-switching')")
+        # The table of contents measures its headings once the page's size is known.
+        tab.evaluate("() => new Promise((resolve) => setTimeout(resolve, 500))")
         events = json.loads(browser.stop_tracing())["traceEvents"]
         state = tab.evaluate(
             """() => ({
@@ -41,7 +61,18 @@ def _invalidations(browser: Any, url: str) -> tuple[list[dict[str, Any]], dict[s
         if event.get("name") == "ScheduleStyleInvalidationTracking"
         and "data" in event.get("args", {})
     ]
-    return scheduled, state
+    return scheduled, _sections_forced_by_scripts(events), state
+
+
+def _sections_forced_by_scripts(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Deferred sections a script made Chromium render (a `DisplayLock` restyle with a stack)."""
+    return [
+        event["args"]["data"]
+        for event in events
+        if event.get("name") == "StyleRecalcInvalidationTracking"
+        and event.get("args", {}).get("data", {}).get("reason") == "DisplayLock"
+        and event["args"]["data"].get("stackTrace")
+    ]
 
 
 def _is_root_class_change(data: dict[str, Any]) -> bool:
@@ -87,3 +118,29 @@ def test_the_trace_sees_a_restyle_when_there_is_one(built_site: BuiltSite, brows
         and _is_root_class_change(event["args"].get("data", {}))
         for event in events
     )
+
+
+def test_material_starts_without_rendering_deferred_sections(
+    built_site: BuiltSite, browser: Any
+) -> None:
+    """The table of contents and the code blocks leave the sections below the screen alone."""
+    for page in ("derivatives/derivative-1d/", "multivariable/gradient/"):
+        _, forced, _ = _trace_start(browser, built_site.url + page, PHONE)
+        assert [event.get("nodeName") for event in forced] == [], page
+
+
+def test_the_trace_sees_a_section_rendered_by_a_script(built_site: BuiltSite, browser: Any) -> None:
+    """The check above can fail: reading a position inside the last section forces it."""
+    context = browser.new_context(viewport=PHONE)
+    tab = context.new_page()
+    try:
+        tab.goto(built_site.url + "derivatives/derivative-1d/", wait_until="load")
+        browser.start_tracing(page=tab, categories=TRACE)
+        tab.evaluate(
+            "() => [...document.querySelectorAll('section.md-deferred')].at(-1)"
+            ".firstElementChild.offsetTop"
+        )
+        events = json.loads(browser.stop_tracing())["traceEvents"]
+    finally:
+        context.close()
+    assert len(_sections_forced_by_scripts(events)) >= 1

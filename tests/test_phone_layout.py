@@ -69,18 +69,35 @@ COVERED_CODE = r"""
 PAGE_WIDTH = "() => document.scrollingElement.scrollWidth"
 
 # Exercise solutions and code that checks a derivation sit in collapsed blocks (<details>): a
-# reader opens them, so the checks see them open, after the fonts of what they show.
+# reader opens them, so the checks see them open, after the fonts of what they show. Material
+# gives a code block its buttons when the block first scrolls into view (`content.lazy`), so
+# the page is scrolled past every block, as a reader's would be, until every block has them;
+# the sections a reader has scrolled through stay rendered (hooks/sections.py).
 OPEN_ALL = """
-() => {
+async () => {
   document.querySelectorAll("details").forEach((block) => { block.open = true; });
-  return document.fonts.ready.then(() => null);
+  const rendered = document.createElement("style");
+  rendered.textContent = ".md-typeset .md-deferred { content-visibility: visible }";
+  document.head.append(rendered);
+  const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  const blocks = [...document.querySelectorAll(".highlight pre")];
+  for (const pre of blocks) {
+    pre.scrollIntoView();
+    for (let wait = 0; wait < 20 && !pre.querySelector(":scope > .md-code__nav"); wait++) {
+      await frame();
+    }
+  }
+  scrollTo(0, 0);
+  await document.fonts.ready;
+  return blocks.filter((pre) => !pre.querySelector(":scope > .md-code__nav")).length;
 }
 """
 
 
 def _load(tab: Any, url: str) -> None:
     tab.goto(url, wait_until="load")
-    tab.evaluate(OPEN_ALL)
+    without_buttons = tab.evaluate(OPEN_ALL)
+    assert without_buttons == 0, f"{url}: {without_buttons} code blocks never got their buttons"
 
 
 def _look(tab: Any, url: str) -> dict[str, Any]:
