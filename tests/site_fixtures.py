@@ -491,7 +491,7 @@ async def _render_whole_page(tab: Any) -> None:
     The browser renders a section below the first screen only when it nears the viewport
     (hooks/sections.py, ``content-visibility: auto``), and axe-core cannot judge the colours of a
     section the browser does not paint (it reported 1.3:1 for a deferred summary). Showing every
-    section is what scrolling through does; the resize event makes wide-math.js measure the
+    section is what scrolling through does; the resize event makes wide-blocks.js measure the
     formulas of the sections it has not seen rendered, as it does when they come into view.
     """
     await tab.add_style_tag(content=".md-typeset .md-deferred { content-visibility: visible }")

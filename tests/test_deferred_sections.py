@@ -178,7 +178,7 @@ _FIRST_DEFERRED_FORMULA = """() => [...document.querySelectorAll(
 def test_a_wide_formula_takes_focus_once_its_section_renders(
     built_site: BuiltSite, phone: Any
 ) -> None:
-    """wide-math.js measures formulas in a deferred section when the browser renders it."""
+    """wide-blocks.js measures formulas in a deferred section when the browser renders it."""
     for page in _pages_with_sections(built_site):
         phone.goto(built_site.url + page, wait_until="load")
         wide = phone.evaluate_handle(_FIRST_DEFERRED_FORMULA).as_element()
