@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -35,9 +35,15 @@ CHROMIUM_FLAGS = [
 ]
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
+class QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+    def handle(self) -> None:
+        # Chromium closes a connection when a page it no longer needs is left or a request is
+        # cancelled; the server would print the broken pipe's traceback into the test report.
+        with suppress(BrokenPipeError, ConnectionResetError):
+            super().handle()
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,10 @@ def build_site(
     )
 
 
-def _serve(directory: Path, handler: type[SimpleHTTPRequestHandler]) -> ThreadingHTTPServer:
+def serve(
+    directory: Path, handler: type[SimpleHTTPRequestHandler] = QuietHandler
+) -> ThreadingHTTPServer:
+    """Serve ``directory`` on a free loopback port, from a daemon thread."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=directory))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -86,13 +95,13 @@ def _url(server: ThreadingHTTPServer) -> str:
 
 @contextmanager
 def served_build(
-    directory: Path, handler: type[SimpleHTTPRequestHandler] = _QuietHandler
+    directory: Path, handler: type[SimpleHTTPRequestHandler] = QuietHandler
 ) -> Iterator[BuiltSite]:
     """Build the site into `directory` for its own loopback origin, and serve it from a thread.
 
     Raises ``RuntimeError`` with mkdocs' log when the strict build fails.
     """
-    server = _serve(directory, handler)
+    server = serve(directory, handler)
     try:
         build = build_site(directory, _url(server))
         if build.returncode != 0:
@@ -187,7 +196,7 @@ _MAIN_SERVER = pytest.StashKey[tuple[ThreadingHTTPServer, Path]]()
 def pytest_configure(config: pytest.Config) -> None:
     directory = Path(tempfile.mkdtemp(prefix="calcref-site-"))
     (directory / "site").mkdir()
-    config.stash[_MAIN_SERVER] = (_serve(directory / "site", _QuietHandler), directory)
+    config.stash[_MAIN_SERVER] = (serve(directory / "site", QuietHandler), directory)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -116,7 +116,7 @@ def test_a_wrong_expected_output_fails_naming_file_and_line(pytester: pytest.Pyt
     # Sybil names the line of the `>>>` statement whose output differs.
     lines = broken.splitlines()
     example_line = next(i for i, line in enumerate(lines, 1) if line.startswith(">>> for h in"))
-    result = pytester.runpytest_subprocess("-p", "no:doctest", "-p", "no:randomly")
+    result = pytester.runpytest_inprocess("-p", "no:doctest", "-p", "no:randomly")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines([f"*derivative-1d.md, line {example_line}, column 1*"])
     result.stdout.fnmatch_lines(["*10.070100*", "*10.060100*", "*1 failed*"])

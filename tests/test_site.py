@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from site_fixtures import BuiltSite
+from site_fixtures import BuiltSite, serve
 
 ROOT = Path(__file__).parent.parent
 PAGES = [
@@ -111,3 +112,23 @@ def _status_when_up(url: str, timeout: float = 60.0) -> int:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def test_the_test_server_is_quiet_when_a_client_drops_a_connection(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Chromium resets connections it no longer needs: no traceback in a passing run's log."""
+    (tmp_path / "big.bin").write_bytes(b"x" * 8_000_000)
+    server = serve(tmp_path)
+    try:
+        for _ in range(3):
+            with socket.create_connection(("127.0.0.1", server.server_port)) as client:
+                client.sendall(b"GET /big.bin HTTP/1.1\r\nHost: test\r\n\r\n")
+                assert client.recv(100).startswith(b"HTTP/1.0 200")
+                # Close with a reset (linger 0) while the server is still writing.
+                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        time.sleep(0.5)  # the handler threads meet the reset
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert capfd.readouterr().err == ""
