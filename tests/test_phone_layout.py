@@ -45,14 +45,16 @@ WIDE_FORMULAS = r"""
 }).filter((formula) => formula.width > formula.room + 1)
 """
 
-# For each code block with Material's buttons: scroll it all the way right, then find the text
-# that sits under the buttons. Each line's end must be readable at some scroll position; at the
-# rightmost one, every line that reaches the buttons' column is at its end.
+# For each code block with Material's buttons showing: scroll it all the way right, then find
+# the text that sits under the buttons. Each line's end must be readable at some scroll position;
+# at the rightmost one, every line that reaches the buttons' column is at its end. (Buttons faded
+# out, as they are at rest where a pointer can hover, hide nothing: tests/test_code_buttons.py.)
 COVERED_CODE = r"""
 () => [...document.querySelectorAll(".highlight pre")].flatMap((pre) => {
   const nav = pre.querySelector(":scope > .md-code__nav");
   const code = pre.querySelector(":scope > code");
   if (!nav || !code || nav.getClientRects().length === 0) return [];
+  if (getComputedStyle(nav).opacity === "0") return [];
   code.scrollLeft = code.scrollWidth;
   const buttons = nav.getBoundingClientRect();
   const range = document.createRange();
