@@ -87,28 +87,40 @@ def test_serve_command_answers_for_home_and_1d_page(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": f"http://127.0.0.1:{port}/"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        statuses = {page: _status_when_up(f"http://127.0.0.1:{port}/{page}") for page in PAGES}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    log = tmp_path / "serve.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            statuses = {
+                page: _status_when_up(f"http://127.0.0.1:{port}/{page}", server, log)
+                for page in PAGES
+            }
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
     assert statuses == dict.fromkeys(PAGES, 200)
 
 
-def _status_when_up(url: str, timeout: float = 60.0) -> int:
+def _status_when_up(
+    url: str, server: subprocess.Popen[bytes], log: Path, timeout: float = 300.0
+) -> int:
+    """The status of ``url`` once the server answers. `mkdocs serve` builds the whole site
+    before it listens: seconds on a quiet machine, minutes on a busy one, so the wait is long;
+    a server that stopped fails at once, with its log."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 return int(response.status)
         except (urllib.error.URLError, ConnectionError):
+            if server.poll() is not None:
+                pytest.fail(f"mkdocs serve stopped:\n{log.read_text()}", pytrace=False)
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
