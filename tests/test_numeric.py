@@ -281,6 +281,16 @@ class TestDerivative:
             assert not est.reliable
             assert abs(est.value - exact) <= est.error
 
+    def test_flat_function_is_probed_only_near_x(self) -> None:
+        # 1 + 1e-30 t e^t is flat to round-off near 0: a probe within x's own scale sees no
+        # change, so the slope is 0 against f's scale (the truth is 1e-30). Probes that looked
+        # out to t = 96 saw e^96 there and returned 2e10.
+        f = Counted(lambda t: 1 + 1e-30 * t * math.exp(t))
+        with no_warning():
+            est = numeric.derivative(f, 0.0, full_output=True)
+        assert abs(est.value - 1e-30) <= 1e-15
+        assert est.evaluations == f.points == 1 + 6 + 6  # the flat round and one probe
+
     def test_constant_is_exactly_zero_and_reliable(self) -> None:
         est = numeric.derivative(lambda t: 5.0, 1.0, full_output=True)
         assert (est.value, est.error, est.reliable) == (0.0, 0.0, True)
@@ -467,6 +477,38 @@ class TestDirectionalDerivative:
         scale = max(float(np.abs(sympy_gradient(expr, point)) @ np.abs(v)), 1.0)
         est = honest_estimate(numeric.directional_derivative, as_numpy(expr), point, v)
         assert abs(est.value - exact) <= 10 * FIRST_RTOL * scale
+
+    def test_flat_line_is_not_judged_far_from_x(self) -> None:
+        # Seed 42 of the nightly run: along v = (6e-36, 1, 0) from (0, 0, 1), z^2 + e^y sin(x)
+        # is 1 + 6e-36 t e^t, flat to round-off near t = 0 but 3e8 at t = 96, where a probe of
+        # the flat line looked: it returned 147274 (flagged, but far from grad f . v = 6e-36).
+        expr, point = FIELDS[0], [0.0, 0.0, 1.0]
+        v = [5.982581817843337e-36, 1.0, 0.0]
+        exact = float(sympy_gradient(expr, point) @ np.array(v))
+        est = honest_estimate(numeric.directional_derivative, as_numpy(expr), point, v)
+        assert abs(est.value - exact) <= 10 * FIRST_RTOL
+
+    def test_barely_moved_coordinate_does_not_set_the_step(self) -> None:
+        # v moves x_0 by 1e-300 per unit: the step and the round-off model follow x_1, which v
+        # moves, not |x_0| = 1e300 (the step was 1e298 along y, and the answer 6e-300).
+        def f(p: Any) -> float:
+            return math.sin(p[1]) + 1e-300 * p[0]
+
+        exact = 1e-300 * 1e-300 + math.cos(0.3)
+        with no_warning():
+            est = numeric.directional_derivative(f, [1e300, 0.3], [1e-300, 1.0], full_output=True)
+        assert abs(est.value - exact) <= min(est.error, FIRST_RTOL * exact)
+
+    def test_barely_moved_large_coordinate_keeps_the_bound_tight(self) -> None:
+        # log(x_0) at x_0 = 1e6 along v = (1e-30, 1): as tight a bound as along (0, 1); it
+        # was 1e-7 relative when |x_0| set the step (2^13) and the round-off model.
+        def f(p: Any) -> float:
+            return math.sin(p[1]) + math.log(p[0])
+
+        exact = 1e-30 / 1e6 + math.cos(0.3)
+        with no_warning():
+            est = numeric.directional_derivative(f, [1e6, 0.3], [1e-30, 1.0], full_output=True)
+        assert abs(est.value - exact) <= est.error <= FIRST_RTOL * exact
 
     def test_direction_is_not_normalised(self) -> None:
         one = numeric.directional_derivative(quadratic, [1.0, 2.0], [1.0, 1.0])

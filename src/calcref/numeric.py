@@ -54,6 +54,10 @@ _CROSS_STEP = 2.0**-13
 _MAX_ROUNDS = 6
 _SHRINK = 1.0 / 16.0
 _PROBE = 64.0
+# A probe stays within x's own scale: its step is at most this fraction of the line's scale
+# max(1, |x|), so its stencil reaches 1.5 max(1, |x|). What f does further away says nothing
+# about its slope at x (1 + 6e-36 t e^t is flat to round-off near 0 and 3e8 at t = 96).
+_PROBE_LIMIT = 2.0**-1
 _GROW = 16.0
 _MAX_GROWTH = 2
 _RELIABLE_RTOL = 1e-6  # an estimate is reliable when its error bound is below this, relatively
@@ -359,6 +363,7 @@ class _LineState:
     reach: float  # distance of x from 0 along the line (the largest |x_i| per unit step)
     rounds: list[_Round] = field(default_factory=list)
     probes: int = 0
+    limit: float = math.inf  # the largest step a probe may take (see _PROBE_LIMIT)
     wide: bool = False  # whether the next round uses the wide stencil
 
     def trusted(self) -> list[_Round]:
@@ -689,10 +694,11 @@ def _next_step(state: _LineState, last: _Round, f0: FloatArray, adaptive: bool) 
         # A kink near x (relu at 1e-12) leaves the stencil once it is x's own scale.
         return _shrunk(last.step, state.local)
     if last.flat:
-        if state.probes >= 2 or not state.rounds[0].flat:
+        probe = min(last.step * _PROBE, state.limit)
+        if probe <= last.step or not state.rounds[0].flat:
             return None
         state.probes += 1
-        return last.step * _PROBE
+        return probe
     if state.probes or not _improved(state):
         return None
     score = state.relative_score(last)
@@ -813,7 +819,7 @@ def _rebalancing_factor(last: _Round, f0: FloatArray, local: float) -> float | N
 
 def _finish(state: _LineState) -> _LineResult:
     rounds = state.rounds
-    if all(r.finite and r.flat for r in rounds) and state.probes >= 2:
+    if all(r.finite and r.flat for r in rounds) and rounds[-1].step >= state.limit:
         zero = np.zeros_like(rounds[0].value)
         return _LineResult(zero, zero, zero)
     # A flat round says only that f did not change at its own resolution, which f(x) does
@@ -869,20 +875,25 @@ def _differentiate_lines(
     f0: FloatArray,
     lines: list[_Line],
     steps: FloatArray,
+    limits: FloatArray,
     *,
     order: int,
     method: Method,
     adaptive: bool,
 ) -> list[_LineResult]:
-    """Differentiate each line at t = 0, `order` times, every round's points in one call."""
+    """Differentiate each line at t = 0, `order` times, every round's points in one call.
+
+    `limits` holds the largest step a probe may take along each line.
+    """
     schemes = {wide: _scheme(method, order, wide=wide) for wide in (False, True)}
     states = [
         _LineState(
             step=float(h),
             local=min(_local_scale(x, u) for u in line.directions()),
             reach=max(_reach(x, u) for u in line.directions()),
+            limit=float(limit),
         )
-        for h, line in zip(steps, lines, strict=True)
+        for h, limit, line in zip(steps, limits, lines, strict=True)
     ]
     active = list(range(len(states)))
     while active:
@@ -915,8 +926,13 @@ def _local_scale(x: FloatArray, direction: FloatArray) -> float:
 
 
 def _reach(x: FloatArray, direction: FloatArray) -> float:
-    """Distance of x from 0 along the line, per unit of t (the size of its moving coordinates)."""
-    return float(np.max(np.abs(x[direction != 0])) / np.max(np.abs(direction)))
+    """Distance of x from 0 along the line, per unit of t (the size of its moving coordinates).
+
+    Each coordinate counts in proportion to how far the line moves it: f's rounding at x_0 = 1e6
+    says nothing about its slope along u = (1e-30, 1), which barely moves x_0.
+    """
+    largest = float(np.max(np.abs(direction)))
+    return float(np.max(np.abs(x * direction))) / largest**2
 
 
 def _complex_lines(
@@ -1162,8 +1178,9 @@ def _line_results(
         crossed = scales * _CROSS_STEP if step is None else steps
         return _complex_second(sampler, x, directions, crossed)
     f0 = _value_at(sampler, x) if f0 is None else f0
+    limits = scales * _PROBE_LIMIT
     return _differentiate_lines(
-        sampler, x, f0, lines, steps, order=order, method=method, adaptive=step is None
+        sampler, x, f0, lines, steps, limits, order=order, method=method, adaptive=step is None
     )
 
 
@@ -1182,10 +1199,17 @@ def _power_of_two_at_least(value: float) -> float:
 
 
 def _scale(x: FloatArray, direction: FloatArray) -> float:
-    """Step scale along t -> x + t u: max(1, |x_i|) over the coordinates u moves, per unit u."""
+    """Step scale along t -> x + t u: the t that moves some coordinate by its own max(1, |x_i|).
+
+    Each moved coordinate has its own scale, max(1, |x_i|) / |u_i| in units of t; the line's is
+    the smallest. A coordinate that u barely moves (u_0 = 6e-36 at x_0 = 1e6) must not set the
+    step of the others: the largest |x_i| over |u|, as here before, moved x_1 by 2^13 times its
+    own scale.
+    """
     moved = direction != 0
-    reach = max(1.0, float(np.max(np.abs(x[moved]))))
-    return _power_of_two_at_least(reach) / _power_of_two_at_least(float(np.max(np.abs(direction))))
+    own = [_power_of_two_at_least(max(1.0, abs(float(c)))) for c in x[moved]]
+    per_unit = [_power_of_two_at_least(abs(float(u))) for u in direction[moved]]
+    return min(c / u for c, u in zip(own, per_unit, strict=True))
 
 
 def _report(
@@ -1472,7 +1496,9 @@ def directional_derivative(
     v : array_like, shape (n,)
         The direction, finite and non-zero.
     order, step, method, vectorized, full_output
-        As in `derivative`; the stencil points are ``x + k step v``.
+        As in `derivative`; the stencil points are ``x + k step v``. The default step is
+        ``2^-7`` (``2^-5`` for ``order=2``) times the smallest ``max(1, |x_i|) / |v_i|`` over
+        the coordinates `v` moves, so that no coordinate moves beyond its own scale.
 
     Returns
     -------
