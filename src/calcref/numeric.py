@@ -419,14 +419,14 @@ _TRUNCATION_SAFETY = 8.0
 def _cancellation(
     part: FloatArray, model: FloatArray, fit: FloatArray, noise: FloatArray
 ) -> FloatArray:
-    """How much the Taylor terms fitted to ``part`` (3, m) cancel, where they rise above noise.
+    """How much the Taylor terms fitted to ``part`` (L, 3, m) cancel, where they rise above noise.
 
-    `fit` is the inverse of `model`.
+    `fit` is the inverse of `model`; `noise` has shape (L, m), like the result.
     """
-    coefficients = fit @ part
-    terms = np.abs(model[:, :, None] * coefficients[None, :, :]).sum(axis=1)
-    size = np.abs(part).max(axis=0)
-    ratio = terms.max(axis=0) / np.maximum(np.maximum(size, noise), 1e-300)
+    coefficients = np.matmul(fit, part)
+    terms = np.abs(model[None, :, :, None] * coefficients[:, None, :, :]).sum(axis=2)
+    size = np.abs(part).max(axis=1)
+    ratio = terms.max(axis=1) / np.maximum(np.maximum(size, noise), 1e-300)
     # A part at round-off level (a linear f's even part) is no evidence either way.
     return np.where(size > _NOISE_MARGIN * noise, ratio, 1.0)
 
@@ -439,39 +439,46 @@ def _noise(scheme: _Scheme, stencil: FloatArray, floor: FloatArray) -> FloatArra
     standard deviation s has standard deviation sqrt(binomial(2k, k)) s (as in Moré and Wild's
     ECnoise). The highest difference also holds f's smooth variation, h^k f^(k), which falls
     geometrically with k: what it holds beyond the trend of the two below it is noise.
+    `stencil` has shape (L, len(offsets), m), `floor` and the result (L, m).
     """
-    values = stencil[np.argsort(scheme.offsets)]
-    k = len(values) - 1
+    values = stencil[:, _sorted_offsets(scheme)]
+    k = values.shape[1] - 1
     highest, middle, lowest = (
-        np.abs(np.diff(values, n=j, axis=0)).max(axis=0) / math.sqrt(math.comb(2 * j, j))
+        np.abs(np.diff(values, n=j, axis=1)).max(axis=1) / math.sqrt(math.comb(2 * j, j))
         for j in (k, k - 2, k - 4)
     )
     # Smooth variation makes the differences fall geometrically with their order, so the
     # highest one is predicted by the two below it; round-off makes it stand out above that.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        smooth = np.where(lowest > 0, middle * middle / lowest, middle)
+    smooth = np.where(lowest > 0, middle * middle / lowest, middle)
     # The cap keeps truncation from posing as noise while still allowing f to lose 16 bits to
     # its own cancellations (log(1 + x^2) near 0 is noisy at eps, not at eps x^2).
     measured = highest - np.minimum(_SMOOTH_SLACK * smooth, highest)
     return np.asarray(np.clip(measured, floor, _NOISE_CAP * floor), dtype=np.float64)
 
 
+@functools.cache
+def _sorted_offsets(scheme: _Scheme) -> NDArray[np.intp]:
+    order = np.argsort(scheme.offsets)
+    order.flags.writeable = False
+    return order
+
+
 def _truncation(gaps: FloatArray) -> FloatArray:
     """Estimate the truncation error of the best of three nested estimates from their two gaps.
 
-    The gaps estimate the errors of the two coarser estimates; while they shrink, the error
-    shrinks at the same rate once more (``last**2 / previous``, Richardson's error estimate).
-    Gaps that do not shrink mean the stencil is not resolved: then their sum bounds the error.
+    The gaps (L, 2, m) estimate the errors of the two coarser estimates; while they shrink, the
+    error shrinks at the same rate once more (``last**2 / previous``, Richardson's error
+    estimate). Gaps that do not shrink mean the stencil is not resolved: then their sum bounds
+    the error.
     """
-    previous, last = gaps
-    with np.errstate(divide="ignore", invalid="ignore"):
-        extrapolated = np.where(previous > 0, last * last / previous, last)
+    previous, last = gaps[:, 0], gaps[:, 1]
+    extrapolated = np.where(previous > 0, last * last / previous, last)
     return np.asarray(np.where(last < previous, extrapolated, previous + last), dtype=np.float64)
 
 
 def _taylor_truncation(
-    scheme: _Scheme, order: int, stencil: FloatArray, noise: FloatArray, h: float
-) -> tuple[FloatArray, float]:
+    scheme: _Scheme, order: int, stencil: FloatArray, noise: FloatArray, h_power: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """Estimate the truncation error of the best estimate from f's Taylor coefficients.
 
     The stencil's values fix the Taylor polynomial ``a_0 + a_1 t + ... + a_{P-1} t^{P-1}`` (t in
@@ -486,25 +493,24 @@ def _taylor_truncation(
     Coefficients within round-off count as zero and give no rate; coefficients that do not
     fall mean the stencil is not resolved (infinite result). Also returns the largest rate
     ``rho`` per step (how fast f's Taylor coefficients fall: 0 when none rise above noise).
+    `stencil` has shape (L, len(offsets), m); `h_power` holds ``h**order`` per line.
     """
-    offsets = np.array(scheme.offsets, dtype=float)
-    size = len(offsets)
+    size = len(scheme.offsets)
     inverse = scheme.taylor_inverse()
-    coefficients = np.abs(inverse @ stencil)
-    coefficient_noise = np.abs(inverse).sum(axis=1)[:, None] * noise[None, :]
+    coefficients = np.abs(np.matmul(inverse, stencil))
+    coefficient_noise = np.abs(inverse).sum(axis=1)[None, :, None] * noise[:, None, :]
     a = np.where(coefficients > _GAP_MARGIN * coefficient_noise, coefficients, 0.0)
-    rho = np.zeros(stencil.shape[1])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for i in (size - 1, size - 2):
-            rate = np.where(a[i - 2] > 0, np.sqrt(a[i] / a[i - 2]), 0.0)
-            rho = np.maximum(rho, rate)
+    rho = np.zeros_like(noise)
+    for i in (size - 1, size - 2):
+        rate = np.where(a[:, i - 2] > 0, np.sqrt(a[:, i] / a[:, i - 2]), 0.0)
+        rho = np.maximum(rho, rate)
     known, first, constants = _truncation_terms(scheme, order)
     # Where the coefficients do not fall (rho >= 1) the stencil is not resolved.
     resolved = rho < 1
     rho = np.where(resolved, rho, 0.0)
-    top = np.max([a[i] * rho ** (first - i) for i in known], axis=0)
+    top = np.max([a[:, i] * rho ** (first - i) for i in known], axis=0)
     total = sum(constant * top * rho**power for power, constant in constants)
-    truncation = _TRUNCATION_SAFETY * total / h**order
+    truncation = _TRUNCATION_SAFETY * total / h_power[:, None]
     return np.asarray(np.where(resolved, truncation, np.inf), dtype=np.float64), _rate(a)
 
 
@@ -530,15 +536,15 @@ def _truncation_terms(
     return known, first, constants
 
 
-def _rate(a: FloatArray) -> float:
+def _rate(a: FloatArray) -> FloatArray:
     """Largest rate per step at which the known Taylor coefficients fall, sqrt(a_j / a_(j-2)).
 
     Every pair from (a_1, a_3) up counts (a_0 holds f's constant part, which says nothing about
     its variation): the largest is the most cautious guess of how far f stays polynomial-like.
+    One rate per line of `a` (L, len(offsets), m).
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = np.where((a[1:-2] > 0) & (a[3:] > 0), np.sqrt(a[3:] / a[1:-2]), 0.0)
-    return float(np.max(ratios)) if ratios.size else 0.0
+    ratios = np.where((a[:, 1:-2] > 0) & (a[:, 3:] > 0), np.sqrt(a[:, 3:] / a[:, 1:-2]), 0.0)
+    return np.asarray(ratios.max(axis=(1, 2)), dtype=np.float64)
 
 
 def _moment(w: FloatArray, offsets: FloatArray, j: int) -> float:
@@ -547,23 +553,26 @@ def _moment(w: FloatArray, offsets: FloatArray, j: int) -> float:
     return abs(float(w @ powers)) / float(np.abs(w) @ np.abs(powers))
 
 
-def _kink_gap(order: int, odd: FloatArray, even: FloatArray, h: float) -> FloatArray:
+def _kink_gap(
+    order: int, odd: FloatArray, even: FloatArray, h: FloatArray, h_power: FloatArray
+) -> FloatArray:
     """Gap between the one-sided (order-3) estimates, built from the part the value ignores.
 
     Zero for a smooth f up to O(h^3); the jump in slope (or curvature) at a kink. Both
     one-sided values are plausible answers, so an error bound must span the whole gap.
+    `odd` and `even` have shape (L, 3, m); `h` and `h_power` (``h**order``) one entry per line.
     """
     if order == 1:
-        gap = 2 * np.abs(3 * even[0] - 1.5 * even[1] + even[2] / 3) / h
+        gap = 2 * np.abs(3 * even[:, 0] - 1.5 * even[:, 1] + even[:, 2] / 3) / h[:, None]
     else:
-        gap = 2 * np.abs(-5 * odd[0] + 4 * odd[1] - odd[2]) / h**2
+        gap = 2 * np.abs(-5 * odd[:, 0] + 4 * odd[:, 1] - odd[:, 2]) / h_power[:, None]
     return np.asarray(gap, dtype=np.float64)
 
 
 def _scale_of_change(
-    scheme: _Scheme, order: int, of_f: FloatArray, h: float, *, curvature: bool
+    scheme: _Scheme, order: int, of_f: FloatArray, h: FloatArray, *, curvature: bool
 ) -> FloatArray:
-    """How fast f changes over the stencil, in units of the derivative.
+    """How fast f changes over the stencil, in units of the derivative (one row per line).
 
     The whole change, ``|f(x + kh) - f(x)| / |kh|^order``, is not 0 where the derivative is (a
     saddle), which makes it the scale a derivative is judged reliable against. For a
@@ -572,13 +581,14 @@ def _scale_of_change(
     ``(f(x + kh) + f(x - kh) - 2 f(x)) / (kh)^2``.
     """
     moving = np.array(scheme.offsets[1:], dtype=float)
-    blocks = (of_f[1:] - of_f[0][None, :]).reshape(-1, len(moving), of_f.shape[1])
+    lines, _, outputs = of_f.shape
+    blocks = (of_f[:, 1:] - of_f[:, :1]).reshape(lines, -1, len(moving), outputs)
     if curvature and order == 2 and scheme.symmetric:
         # Offsets run 1, -1, 2, -2, ...: pair each point with its mirror image.
-        blocks = blocks[:, 0::2] + blocks[:, 1::2]
+        blocks = blocks[:, :, 0::2] + blocks[:, :, 1::2]
         moving = moving[0::2] / math.sqrt(2.0)  # (kh)^2 / 2 per unit of the even part
-    reach = (np.abs(moving) * h) ** order
-    return np.asarray((np.abs(blocks) / reach[None, :, None]).max(axis=(0, 1)), dtype=np.float64)
+    reach = (np.abs(moving)[None, :] * h[:, None]) ** order
+    return np.asarray((np.abs(blocks) / reach[:, None, :, None]).max(axis=(1, 2)), dtype=np.float64)
 
 
 def _failed_round(h: float, shape: tuple[int, ...], scheme: _Scheme, order: int) -> _Round:
@@ -591,87 +601,110 @@ def _failed_round(h: float, shape: tuple[int, ...], scheme: _Scheme, order: int)
 def _analyse(
     scheme: _Scheme,
     order: int,
-    values: FloatArray,
-    f0: FloatArray,
-    h: float,
-    reach: float,
+    stencil: FloatArray,
+    h: FloatArray,
+    reach: FloatArray,
     raw: FloatArray | None = None,
-) -> _Round:
-    """Estimate, error and diagnosis from the values (len(offsets) - 1, m) of one stencil.
+) -> list[_Round]:
+    """Estimate, error and diagnosis of each of L lines from one round of their stencils.
 
-    `reach` is how far x is from 0 along the line, in units of t: f is computed at arguments
+    `stencil` (L, len(offsets), m) holds the values at the offsets, f(x) first; `h` the steps.
+    `reach` is how far x is from 0 along each line, in units of t: f is computed at arguments
     rounded to about eps of that, which moves its values by eps * reach * |slope| (sin(5 t) at
     t = 2.5 is noisy at 50 eps |f|). `raw` holds the values of f itself, f(x) first, when the
-    line is a difference of two lines (its round-off, saturation and scale are f's).
+    lines are differences of two lines (their round-off, saturation and scale are f's). The
+    work is done on all lines at once; every line's numbers are what it alone would give.
     """
-    stencil = np.vstack([f0[None, :], values])
     of_f = stencil if raw is None else raw
-    if not np.all(np.isfinite(of_f)):
-        return _failed_round(h, f0.shape, scheme, order)
+    finite = np.all(np.isfinite(of_f), axis=(1, 2)).tolist()
+    h_power = np.array([step**order for step in h.tolist()])
+    # Lines with non-finite values give NaN here, and fail below.
+    with np.errstate(all="ignore"):
+        parts = _diagnose(scheme, order, stencil, of_f, h, h_power, reach)
+    rounds = []
+    for line in range(len(stencil)):
+        if not finite[line]:
+            rounds.append(_failed_round(float(h[line]), stencil.shape[2:], scheme, order))
+            continue
+        rounds.append(
+            _Round(
+                step=float(h[line]),
+                power=scheme.power,
+                order=order,
+                finite=True,
+                wide=scheme.power > 6,
+                **{name: part[line] for name, part in parts.items()},
+            )
+        )
+    return rounds
+
+
+def _diagnose(
+    scheme: _Scheme,
+    order: int,
+    stencil: FloatArray,
+    of_f: FloatArray,
+    h: FloatArray,
+    h_power: FloatArray,
+    reach: FloatArray,
+) -> dict[str, Any]:
+    """Return the fields of `_Round` that depend on the values, per line (see `_analyse`)."""
     w = scheme.weights_of(order)
-    estimates = w @ stencil / h**order
-    value = estimates[-1]
-    gaps = np.abs(np.diff(estimates, axis=0))
-    magnitude = np.abs(of_f).max(axis=0)
+    estimates = np.matmul(w, stencil) / h_power[:, None, None]
+    value = estimates[:, -1]
+    gaps = np.abs(np.diff(estimates, axis=1))
+    magnitude = np.abs(of_f).max(axis=1)
     moving = np.abs(np.array(scheme.offsets[1:], dtype=float))
-    steps = np.tile(moving, (len(of_f) - 1) // len(moving))[:, None] * h
-    slope = (np.abs(of_f[1:] - of_f[0][None, :]) / steps).max(axis=0)
-    floor = _EPS * (magnitude + reach * slope)
+    repeats = (of_f.shape[1] - 1) // len(moving)
+    steps = np.tile(moving, repeats)[None, :, None] * h[:, None, None]
+    change = np.abs(of_f[:, 1:] - of_f[:, :1])
+    slope = (change / steps).max(axis=1)
+    floor = _EPS * (magnitude + reach[:, None] * slope)
     noise = _noise(scheme, stencil, floor)
-    noisy = bool(np.any(noise > _NOISY * floor))
-    amplification = np.abs(w[-1]).sum() / h**order
-    rounding = _ROUNDING_SAFETY * noise * amplification
+    amplification = np.abs(w[-1]).sum() / h_power
+    rounding = _ROUNDING_SAFETY * noise * amplification[:, None]
     # The gaps are made of truncation and round-off; where even the coarsest gap is within
     # what round-off can make, the step is too small to see truncation at all.
-    gap_noise = (np.abs(np.diff(w, axis=0)).sum(axis=1) / h**order)[:, None] * noise[None, :]
-    noise_limited = bool(np.all(gaps[0] <= _GAP_MARGIN * gap_noise[0]))
-    # The step is steered by the model of round-off (the floor): the measured noise also
-    # holds truncation when the step is large, which would pull the step the wrong way.
-    modelled_rounding = floor * amplification
-    taylor, rate = _taylor_truncation(scheme, order, stencil, noise, h)
+    gap_weights = np.abs(np.diff(w, axis=0)).sum(axis=1)
+    gap_noise = (gap_weights[None, :] / h_power[:, None])[:, :, None] * noise[:, None, :]
+    taylor, rate = _taylor_truncation(scheme, order, stencil, noise, h_power)
     truncation = np.maximum(_truncation(gaps), taylor)
-    truncation = np.where(np.isfinite(truncation), truncation, gaps.sum(axis=0))
-    change = np.abs(of_f[1:] - of_f[0][None, :])
-    scale = _scale_of_change(scheme, order, of_f, h, curvature=False)
-    size = _scale_of_change(scheme, order, of_f, h, curvature=True)
-    flat = bool(np.all(change <= 2 * _EPS * np.abs(of_f[0])[None, :]))
-    smooth = True
+    truncation = np.where(np.isfinite(truncation), truncation, gaps.sum(axis=1))
+    smooth = np.ones(len(stencil), dtype=bool)
     kink = np.zeros_like(value)
     if scheme.symmetric:
-        plus, minus = stencil[1::2], stencil[2::2]
-        odd, even = (plus - minus) / 2, (plus + minus) / 2 - stencil[0]
+        plus, minus = stencil[:, 1::2], stencil[:, 2::2]
+        odd, even = (plus - minus) / 2, (plus + minus) / 2 - stencil[:, :1]
         # The models fit the three inner pairs of points. In a wide stencil a kink further out
         # shows in the gaps between its 7-, 11- and 15-point estimates and in Taylor
         # coefficients that stop falling: its error bound grows and an inner round wins.
+        odd, even = np.ascontiguousarray(odd[:, :3]), np.ascontiguousarray(even[:, :3])
         jumpy = np.maximum(
-            _cancellation(odd[:3], _ODD_MODEL, _ODD_FIT, _EPS * magnitude),
-            _cancellation(even[:3], _EVEN_MODEL, _EVEN_FIT, _EPS * magnitude),
+            _cancellation(odd, _ODD_MODEL, _ODD_FIT, _EPS * magnitude),
+            _cancellation(even, _EVEN_MODEL, _EVEN_FIT, _EPS * magnitude),
         )
-        smooth = bool(np.all(jumpy <= _CANCELLATION_LIMIT))
-        kink = _kink_gap(order, odd[:3], even[:3], h)
+        smooth = np.all(jumpy <= _CANCELLATION_LIMIT, axis=1)
+        kink = _kink_gap(order, odd, even, h, h_power)
     # Not smooth: no error model holds, so add every gap the stencil shows.
-    error = truncation + rounding if smooth else gaps.sum(axis=0) + kink + rounding
-    return _Round(
-        step=h,
-        value=value,
-        error=error,
-        scale=scale,
-        size=size,
-        magnitude=float(magnitude.max()),
-        steepness=_steepness(scheme, of_f),
-        truncation=truncation,
-        rounding=modelled_rounding,
-        power=scheme.power,
-        order=order,
-        finite=True,
-        smooth=smooth,
-        flat=flat,
-        noise_limited=noise_limited,
-        noisy=noisy,
-        margin=(_REPORTED_ROUNDING - 1) * rounding,
-        rate=rate,
-        wide=scheme.power > 6,
-    )
+    error = np.where(smooth[:, None], truncation + rounding, gaps.sum(axis=1) + kink + rounding)
+    return {
+        "value": value,
+        "error": error,
+        "scale": _scale_of_change(scheme, order, of_f, h, curvature=False),
+        "size": _scale_of_change(scheme, order, of_f, h, curvature=True),
+        "magnitude": magnitude.max(axis=1).tolist(),
+        "steepness": _steepness(scheme, change),
+        "truncation": truncation,
+        # The step is steered by the model of round-off (the floor): the measured noise also
+        # holds truncation when the step is large, which would pull the step the wrong way.
+        "rounding": floor * amplification[:, None],
+        "smooth": smooth.tolist(),
+        "flat": np.all(change <= 2 * _EPS * np.abs(of_f[:, :1]), axis=(1, 2)).tolist(),
+        "noise_limited": np.all(gaps[:, 0] <= _GAP_MARGIN * gap_noise[:, 0], axis=1).tolist(),
+        "noisy": np.any(noise > _NOISY * floor, axis=1).tolist(),
+        "margin": (_REPORTED_ROUNDING - 1) * rounding,
+        "rate": rate.tolist(),
+    }
 
 
 def _next_step(state: _LineState, last: _Round, f0: FloatArray, adaptive: bool) -> float | None:
@@ -780,13 +813,20 @@ def _improved(state: _LineState) -> bool:
     return not scores or last.score() < min(scores)
 
 
-def _steepness(scheme: _Scheme, of_f: FloatArray) -> float:
-    """Return p in |f(x + kh) - f(x)| ~ k^p, from offsets 1 and 3 (0 when f does not move)."""
+def _steepness(scheme: _Scheme, change: FloatArray) -> list[float]:
+    """Return p in |f(x + kh) - f(x)| ~ k^p, from offsets 1 and 3 (0 when f does not move).
+
+    One p per line of `change` (L, points - 1, m), which holds |f(x + kh) - f(x)| at the
+    offsets after 0.
+    """
     if not scheme.symmetric:
-        return 0.0
-    change = np.abs(of_f - of_f[0][None, :])
-    near, far = change[1:3].max(), change[5:7].max()
-    return math.log(far / near) / math.log(3.0) if near > 0 and far > 0 else 0.0
+        return [0.0] * len(change)
+    near = change[:, 0:2].max(axis=(1, 2)).tolist()
+    far = change[:, 4:6].max(axis=(1, 2)).tolist()
+    return [
+        math.log(b / a) / math.log(3.0) if a > 0 and b > 0 else 0.0
+        for a, b in zip(near, far, strict=True)
+    ]
 
 
 def _reach_dominates(last: _Round, f0: FloatArray) -> bool:
@@ -845,28 +885,33 @@ def _finish(state: _LineState) -> _LineResult:
     )
 
 
-def _round_points(x: FloatArray, line: _Line, scheme: _Scheme, step: float) -> FloatArray:
+def _round_points(
+    x: FloatArray, directions: FloatArray, scheme: _Scheme, steps: FloatArray
+) -> FloatArray:
+    """Stencil points (L, d * (len(offsets) - 1), n) of L lines of d directions (L, d, n) each."""
     moving = np.array(scheme.offsets[1:], dtype=float)
-    return np.concatenate(
-        [x[None, :] + (moving * step)[:, None] * u[None, :] for u in line.directions()]
-    )
+    moves = (moving[None, :] * steps[:, None])[:, None, :, None] * directions[:, :, None, :]
+    return np.asarray((x + moves).reshape(len(steps), -1, x.size), dtype=np.float64)
 
 
-def _analyse_line(
+def _analyse_lines(
     scheme: _Scheme,
     order: int,
-    line: _Line,
-    block: FloatArray,
+    values: FloatArray,
     f0: FloatArray,
-    state: _LineState,
-) -> _Round:
-    """Analyse the values (points, m) of one round of one line."""
-    if line.w is None:
-        return _analyse(scheme, order, block, f0, state.step, state.reach)
-    along_u, along_w = np.split(block, 2)
-    raw = np.vstack([f0[None, :], along_u, along_w])
-    difference = along_u - along_w
-    return _analyse(scheme, order, difference, np.zeros_like(f0), state.step, state.reach, raw)
+    states: list[_LineState],
+    difference: bool,
+) -> list[_Round]:
+    """Analyse one round of several lines from their values (L, points, m), at once."""
+    h = np.array([state.step for state in states])
+    reach = np.array([state.reach for state in states])
+    first = np.broadcast_to(f0, (len(states), 1, f0.size))
+    if not difference:
+        return _analyse(scheme, order, np.concatenate([first, values], axis=1), h, reach)
+    along_u, along_w = np.split(values, 2, axis=1)
+    raw = np.concatenate([first, along_u, along_w], axis=1)
+    stencil = np.concatenate([np.zeros_like(first), along_u - along_w], axis=1)
+    return _analyse(scheme, order, stencil, h, reach, raw)
 
 
 def _differentiate_lines(
@@ -883,9 +928,11 @@ def _differentiate_lines(
 ) -> list[_LineResult]:
     """Differentiate each line at t = 0, `order` times, every round's points in one call.
 
-    `limits` holds the largest step a probe may take along each line.
+    `limits` holds the largest step a probe may take along each line. Each round analyses all
+    lines that share a stencil at once; only the choice of the next step is made line by line.
     """
     schemes = {wide: _scheme(method, order, wide=wide) for wide in (False, True)}
+    directions = [np.array(line.directions()) for line in lines]
     states = [
         _LineState(
             step=float(h),
@@ -897,24 +944,60 @@ def _differentiate_lines(
     ]
     active = list(range(len(states)))
     while active:
-        blocks = [
-            _round_points(x, lines[i], schemes[states[i].wide], states[i].step) for i in active
-        ]
-        values = sampler(np.concatenate(blocks))
-        bounds = np.cumsum([len(b) for b in blocks])[:-1]
+        groups: dict[tuple[bool, int], list[int]] = {}
+        for i in active:
+            groups.setdefault((states[i].wide, len(directions[i])), []).append(i)
+        points = {
+            key: _round_points(
+                x,
+                np.array([directions[i] for i in members]),
+                schemes[key[0]],
+                np.array([states[i].step for i in members]),
+            )
+            for key, members in groups.items()
+        }
+        values = _sample_in_order(sampler, active, groups, points)
+        last: dict[int, _Round] = {}
+        for key, members in groups.items():
+            group = [states[i] for i in members]
+            analysed = _analyse_lines(schemes[key[0]], order, values[key], f0, group, key[1] > 1)
+            last.update(zip(members, analysed, strict=True))
         still = []
-        for line, block in zip(active, np.split(values, bounds), strict=True):
+        for line in active:
             state = states[line]
-            last = _analyse_line(schemes[state.wide], order, lines[line], block, f0, state)
-            state.rounds.append(last)
+            state.rounds.append(last[line])
             state.wide = False  # only a decision for a wide round makes the next one wide
-            step = _next_step(state, last, f0, adaptive)
+            step = _next_step(state, last[line], f0, adaptive)
             if step is not None:
                 # A power of two keeps every stencil point x + k h exact in binary.
                 state.step = _power_of_two_at_least(step / math.sqrt(2.0))
                 still.append(line)
         active = still
     return [_finish(state) for state in states]
+
+
+def _sample_in_order(
+    sampler: _Sampler,
+    active: list[int],
+    groups: dict[tuple[bool, int], list[int]],
+    points: dict[tuple[bool, int], FloatArray],
+) -> dict[tuple[bool, int], FloatArray]:
+    """Evaluate f at every group's points in one call, lines in `active` order.
+
+    Returns each group's values, shaped like its points (L, points per line, m).
+    """
+    if len(groups) == 1:
+        ((key, block),) = points.items()
+        flat = sampler(block.reshape(-1, block.shape[2]))
+        return {key: flat.reshape(block.shape[0], block.shape[1], -1)}
+    rows = {i: block[k] for key, block in points.items() for k, i in enumerate(groups[key])}
+    sizes = np.array([len(rows[i]) for i in active])
+    starts = dict(zip(active, (np.cumsum(sizes) - sizes).tolist(), strict=True))
+    flat = sampler(np.concatenate([rows[i] for i in active]))
+    return {
+        key: flat[np.array([starts[i] for i in members])[:, None] + np.arange(block.shape[1])]
+        for (key, block), members in ((item, groups[item[0]]) for item in points.items())
+    }
 
 
 def _local_scale(x: FloatArray, direction: FloatArray) -> float:
