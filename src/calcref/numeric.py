@@ -338,11 +338,11 @@ class _Round:
     rate: float = 0.0  # how fast f's Taylor coefficients fall per step (0: none above noise)
     steepness: float = 0.0  # the power of t that f(x + t) - f(x) grows like over the stencil
     wide: bool = False  # the 15-point stencil (a round that only round-off limited asked for)
+    largest_error: float = math.inf  # max(error), inf if it is not finite
 
     def score(self) -> float:
         """Largest error bound: rounds of one line estimate the same numbers, so compare this."""
-        largest = float(np.max(self.error))
-        return largest if math.isfinite(largest) else math.inf
+        return self.largest_error
 
 
 @dataclass
@@ -704,6 +704,10 @@ def _diagnose(
         "noisy": np.any(noise > _NOISY * floor, axis=1).tolist(),
         "margin": (_REPORTED_ROUNDING - 1) * rounding,
         "rate": rate.tolist(),
+        "largest_error": [
+            largest if math.isfinite(largest) else math.inf
+            for largest in error.max(axis=1).tolist()
+        ],
     }
 
 
@@ -936,11 +940,11 @@ def _differentiate_lines(
     states = [
         _LineState(
             step=float(h),
-            local=min(_local_scale(x, u) for u in line.directions()),
-            reach=max(_reach(x, u) for u in line.directions()),
+            local=float(_local_scale(x, moves).min()),
+            reach=float(_reach(x, moves).max()),
             limit=float(limit),
         )
-        for h, limit, line in zip(steps, limits, lines, strict=True)
+        for h, limit, moves in zip(steps, limits, directions, strict=True)
     ]
     active = list(range(len(states)))
     while active:
@@ -1000,22 +1004,27 @@ def _sample_in_order(
     }
 
 
-def _local_scale(x: FloatArray, direction: FloatArray) -> float:
-    moved = (direction != 0) & (x != 0)
-    if not np.any(moved):
-        return math.inf
-    with np.errstate(over="ignore"):  # a tiny direction component: that coordinate is far
-        return float(np.min(np.abs(x[moved] / direction[moved])))
+def _local_scale(x: FloatArray, directions: FloatArray) -> FloatArray:
+    """Distance to x's own scale along each direction (rows, shape (..., n)): min |x_i / u_i|.
+
+    Infinite along a direction that moves no non-zero coordinate of x.
+    """
+    moved = (directions != 0) & (x != 0)
+    # A tiny direction component overflows the ratio: that coordinate is far.
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        ratios = np.where(moved, np.abs(x / directions), np.inf)
+    return np.asarray(ratios.min(axis=-1), dtype=np.float64)
 
 
-def _reach(x: FloatArray, direction: FloatArray) -> float:
-    """Distance of x from 0 along the line, per unit of t (the size of its moving coordinates).
+def _reach(x: FloatArray, directions: FloatArray) -> FloatArray:
+    """Distance of x from 0 along each line, per unit of t (the size of its moving coordinates).
 
     Each coordinate counts in proportion to how far the line moves it: f's rounding at x_0 = 1e6
-    says nothing about its slope along u = (1e-30, 1), which barely moves x_0.
+    says nothing about its slope along u = (1e-30, 1), which barely moves x_0. One distance per
+    row of `directions` (shape (..., n)).
     """
-    largest = float(np.max(np.abs(direction)))
-    return float(np.max(np.abs(x * direction))) / largest**2
+    largest = np.abs(directions).max(axis=-1)
+    return np.asarray(np.abs(x * directions).max(axis=-1) / largest**2, dtype=np.float64)
 
 
 def _complex_lines(
@@ -1037,7 +1046,7 @@ def _complex_lines(
     slopes = values.imag / tiny[:, None]
     # The checking difference stays well inside x's own scale (log at 1e-3, x^3 at 1e-5), where
     # its truncation is far below the tolerance.
-    local = np.array([_local_scale(x, u) for u in directions])
+    local = _local_scale(x, directions)
     guard = np.minimum(steps * (_GUARD_STEP / _FIRST_STEP), _GUARD_STEP * 2.0**5 * local)
     finite = np.all(np.isfinite(values), axis=1)
     if np.all(finite):
@@ -1133,7 +1142,7 @@ def _complex_result(
         return _LineResult(slope, infinite, np.abs(slope), _NOT_FINITE)
     if np.all(gap == 0):
         scale = step / _FIRST_STEP
-        rounding = 16 * _EPS * np.abs(slope) * (1 + _reach(x, direction) / scale)
+        rounding = 16 * _EPS * np.abs(slope) * (1 + float(_reach(x, direction)) / scale)
         return _LineResult(slope, rounding, np.abs(slope))
     return _LineResult(slope, gap, np.abs(slope), _NOT_ANALYTIC)
 
@@ -1177,7 +1186,7 @@ def _complex_second(
     far = (slopes[:, 2] - slopes[:, 3]) / (4 * g)
     value = (4 * near - far) / 3
     # The slopes are good to eps |slope|, and to eps |x| |H| more: x + t u_j is rounded.
-    reach = np.array([_reach(x, directions[j]) for _, j in pairs])[:, None]
+    reach = _reach(x, directions)[[j for _, j in pairs]][:, None]
     noise = _EPS * (np.abs(slopes).max(axis=1) + reach * np.abs(value) * g)
     # The order-g^2 estimate errs by about gap / 3, and the order-g^4 one by less while g is
     # small: the whole gap bounds it, with a safety factor of 3.
