@@ -16,7 +16,9 @@ ulp off, and every method returns a float64, so a gap of a few ulps ranks nothin
 Time is per call, the fastest of `REPEATS` calls (the machine is shared with other jobs; note
 the load when comparing runs). calcref before the weights and Taylor inverses were cached and the
 wide round added (commit 374ee7d), measured the same way under a load of ~13 on 2 cores:
-derivative 0.82 ms, gradient 110 ms, Hessian 118 ms per call (means over the cases).
+derivative 0.82 ms, gradient 110 ms, Hessian 118 ms per call (means over the cases). Before
+each round's analysis was batched across lines (commit 116a740), the same script under a load
+of ~2.4 gave gradient 55 ms and Hessian 40 ms per call, against numdifftools' 16 ms and 13 ms.
 
 The oracle table is the cost floor: the best error a symmetric stencil of k points per line can
 reach when an oracle picks the step (a scan judged by the exact value). It shows what 1/10 of

@@ -143,7 +143,26 @@ class _Sampler:
         if self.vectorized:
             args = points[:, 0] if self.scalar_input else points
             return self._batch(self._call(args.copy(), complex_ok), len(points), complex_ok)
-        return np.stack([self._point(p, complex_ok, stencil) for p in points])
+        if self.scalar_output and not (self.scalar_input or complex_ok):
+            return self._scalars(points, stencil)
+        rows = [self._point(p, complex_ok, stencil) for p in points]
+        return np.concatenate(rows).reshape(len(rows), -1)
+
+    def _scalars(self, points: NDArray[Any], stencil: bool) -> NDArray[Any]:
+        """Values of a real scalar field at `points`, as `_point` gives them, in one loop.
+
+        When f is cheap, Python calls per point are much of a gradient's time.
+        """
+        values: list[Any] = []
+        for p in points:
+            try:
+                out = self.f(p.copy())
+            except (ValueError, ArithmeticError):
+                if not stencil:
+                    raise
+                out = math.nan
+            values.append(out if type(out) is float else self._one(out, False)[0])
+        return np.array(values, dtype=np.float64).reshape(-1, 1)
 
     def _point(self, p: NDArray[Any], complex_ok: bool, stencil: bool) -> NDArray[Any]:
         try:
@@ -315,7 +334,7 @@ class _Line:
         return [self.u] if self.w is None else [self.u, self.w]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Round:
     """What one stencil evaluation says about one line (arrays over output components)."""
 
@@ -339,13 +358,18 @@ class _Round:
     steepness: float = 0.0  # the power of t that f(x + t) - f(x) grows like over the stencil
     wide: bool = False  # the 15-point stencil (a round that only round-off limited asked for)
     largest_error: float = math.inf  # max(error), inf if it is not finite
+    # Maxima over the outputs that the choice of the next step compares (nan if not finite).
+    largest_truncation: float = math.nan
+    largest_rounding: float = math.nan
+    largest_untruncated: float = math.nan  # max(error - truncation)
+    resolved_scale: float = math.nan  # max(|value|, size)
 
     def score(self) -> float:
         """Largest error bound: rounds of one line estimate the same numbers, so compare this."""
         return self.largest_error
 
 
-@dataclass
+@dataclass(slots=True)
 class _LineResult:
     """The chosen estimate of one line; `problem` says why it cannot be trusted, if it cannot."""
 
@@ -356,7 +380,7 @@ class _LineResult:
     step: float = math.nan  # step of the best trusted 7-point round (nan if none)
 
 
-@dataclass
+@dataclass(slots=True)
 class _LineState:
     step: float
     local: float  # distance to x's own scale along the line (|x_i| per unit step)
@@ -378,7 +402,7 @@ class _LineState:
         # A wide round reaches 7 steps of a 16 times larger step, far beyond the neighbourhood
         # the others judge x by (it sees the steep part of a sigmoid from x = 30).
         rounds = [r for r in self.trusted() if not r.wide] or self.rounds[-1:]
-        return np.asarray(np.max([getattr(r, part) for r in rounds], axis=0), dtype=np.float64)
+        return functools.reduce(np.maximum, [getattr(r, part) for r in rounds])
 
     def relative_score(self, last: _Round) -> float:
         """Relative error bound of `last` (what refinement tries to lower).
@@ -390,7 +414,7 @@ class _LineState:
         size = np.abs(last.value)
         within = [r.size for r in self.trusted() if 3 * r.step <= self.local and not r.wide]
         if 3 * last.step <= self.local:
-            size = np.maximum(size, np.max([last.size, *within], axis=0))
+            size = np.maximum(size, functools.reduce(np.maximum, within, last.size))
         return float(np.max(last.error / np.maximum(size, 1e-300)))
 
 
@@ -687,17 +711,19 @@ def _diagnose(
         kink = _kink_gap(order, odd, even, h, h_power)
     # Not smooth: no error model holds, so add every gap the stencil shows.
     error = np.where(smooth[:, None], truncation + rounding, gaps.sum(axis=1) + kink + rounding)
+    size = _scale_of_change(scheme, order, of_f, h, curvature=True)
+    rounding_model = floor * amplification[:, None]
     return {
         "value": value,
         "error": error,
         "scale": _scale_of_change(scheme, order, of_f, h, curvature=False),
-        "size": _scale_of_change(scheme, order, of_f, h, curvature=True),
+        "size": size,
         "magnitude": magnitude.max(axis=1).tolist(),
         "steepness": _steepness(scheme, change),
         "truncation": truncation,
         # The step is steered by the model of round-off (the floor): the measured noise also
         # holds truncation when the step is large, which would pull the step the wrong way.
-        "rounding": floor * amplification[:, None],
+        "rounding": rounding_model,
         "smooth": smooth.tolist(),
         "flat": np.all(change <= 2 * _EPS * np.abs(of_f[:, :1]), axis=(1, 2)).tolist(),
         "noise_limited": np.all(gaps[:, 0] <= _GAP_MARGIN * gap_noise[:, 0], axis=1).tolist(),
@@ -708,15 +734,19 @@ def _diagnose(
             largest if math.isfinite(largest) else math.inf
             for largest in error.max(axis=1).tolist()
         ],
+        "largest_truncation": truncation.max(axis=1).tolist(),
+        "largest_rounding": rounding_model.max(axis=1).tolist(),
+        "largest_untruncated": (error - truncation).max(axis=1).tolist(),
+        "resolved_scale": np.maximum(np.abs(value), size).max(axis=1).tolist(),
     }
 
 
-def _next_step(state: _LineState, last: _Round, f0: FloatArray, adaptive: bool) -> float | None:
+def _next_step(state: _LineState, last: _Round, f0_size: float, adaptive: bool) -> float | None:
     """Return the step of the next round for this line, or None when the line is done.
 
     A line gets one round when its embedded error estimate is good enough; further rounds only
     when the estimate says the first one was not (unresolved, kinked, undefined, or drowned in
-    round-off).
+    round-off). `f0_size` is max |f(x)|.
     """
     if not adaptive or len(state.rounds) >= _MAX_ROUNDS:
         return None
@@ -745,7 +775,7 @@ def _next_step(state: _LineState, last: _Round, f0: FloatArray, adaptive: bool) 
         # most: a line along which f is linear never shows truncation.
         steep = last.steepness > last.order + 0.5
         first = all(r.step > last.step for r in state.rounds[:-1])
-        if first and steep and _reach_dominates(last, f0) and 3 * last.step > state.local:
+        if first and steep and _reach_dominates(last, f0_size) and 3 * last.step > state.local:
             # Round-off ~ eps max|f| / h^order with max|f| ~ h^p from the stencil's reach
             # (x^3 seen from x = 1e-6 with h = 2^-5, p = 3): for p > order a step at x's own
             # scale lowers it.
@@ -761,7 +791,7 @@ def _next_step(state: _LineState, last: _Round, f0: FloatArray, adaptive: bool) 
         # (tanh(3t), whose Taylor coefficients oscillate) as real noise (log(1 + t^2) near 0):
         # a 4 times smaller step tells them apart, and the better round is kept.
         return last.step / 4
-    factor = _rebalancing_factor(last, f0, state.local)
+    factor = _rebalancing_factor(last, f0_size, state.local)
     if factor is None or factor > 1:
         # Round-off dominates: a larger 7-point step trades it for truncation, the wide
         # stencil lowers it at almost no truncation.
@@ -784,7 +814,7 @@ def _wide_step(state: _LineState, last: _Round, score: float) -> float | None:
         return None
     if not (last.finite and last.smooth) or last.flat or last.power != 6:
         return None
-    if float(np.max(last.truncation)) > float(np.max(last.error - last.truncation)):
+    if last.largest_truncation > last.largest_untruncated:
         return None
     if len(state.rounds) > _WIDE_AFTER:
         return None
@@ -833,29 +863,28 @@ def _steepness(scheme: _Scheme, change: FloatArray) -> list[float]:
     ]
 
 
-def _reach_dominates(last: _Round, f0: FloatArray) -> bool:
+def _reach_dominates(last: _Round, f0_size: float) -> bool:
     """Whether max|f| over the stencil comes from its reach rather than from f(x)."""
-    return last.magnitude > 4 * float(np.max(np.abs(f0)))
+    return last.magnitude > 4 * f0_size
 
 
-def _rebalancing_factor(last: _Round, f0: FloatArray, local: float) -> float | None:
+def _rebalancing_factor(last: _Round, f0_size: float, local: float) -> float | None:
     """Step factor towards the balance of truncation (~ h^6) and round-off (~ 1 / h^order)."""
-    truncation, rounding = float(np.max(last.truncation)), float(np.max(last.rounding))
+    truncation, rounding = last.largest_truncation, last.largest_rounding
     # Round-off ~ eps max|f| / h: when max|f| over the stencil comes from its reach rather
     # than from f(x) (f(x) = x^2 near 0), a smaller step lowers max|f| faster than 1/h grows.
-    if rounding > 4 * truncation and _reach_dominates(last, f0):
+    if rounding > 4 * truncation and _reach_dominates(last, f0_size):
         return _shrunk(last.step, local) / last.step
     # Judge resolution against how much f changes over the stencil too, not only against the
     # value: a derivative that happens to be ~0 (a Hessian entry at 1e-10 of a saddle) is
     # resolved once it is small against f's own scale, and shrinking to x's scale would drown it.
-    resolved_scale = float(np.max(np.maximum(np.abs(last.value), last.size)))
-    if truncation > 1e-3 * resolved_scale:
+    if truncation > 1e-3 * last.resolved_scale:
         # Not resolved at all (sqrt(x) at 1e-6 with h = 2^-7): go to x's own scale.
         return _shrunk(last.step, local) / last.step
     # At the optimum truncation ~ (order / p) round-off; truncation ~ h^p, round-off ~ h^-order.
     order, power = last.order, last.power
     ratio = (order / power) * rounding / max(truncation, 1e-300)
-    factor = float(np.clip(ratio ** (1 / (power + order)), _SHRINK, _GROW))
+    factor = min(max(ratio ** (1 / (power + order)), _SHRINK), _GROW)
     predicted = truncation * factor**power + rounding / factor**order
     # Near the balance already: another round would cost as much as this one and gain little.
     return factor if predicted < 0.5 * (truncation + rounding) else None
@@ -936,16 +965,19 @@ def _differentiate_lines(
     lines that share a stencil at once; only the choice of the next step is made line by line.
     """
     schemes = {wide: _scheme(method, order, wide=wide) for wide in (False, True)}
-    directions = [np.array(line.directions()) for line in lines]
+    # (L, d, n): the lines of one call all have d = 1 direction, or all d = 2 (a Hessian's).
+    directions = np.array([line.directions() for line in lines])
     states = [
-        _LineState(
-            step=float(h),
-            local=float(_local_scale(x, moves).min()),
-            reach=float(_reach(x, moves).max()),
-            limit=float(limit),
+        _LineState(step=h, local=local, reach=reach, limit=limit)
+        for h, local, reach, limit in zip(
+            steps.tolist(),
+            _local_scale(x, directions).min(axis=1).tolist(),
+            _reach(x, directions).max(axis=1).tolist(),
+            limits.tolist(),
+            strict=True,
         )
-        for h, limit, moves in zip(steps, limits, directions, strict=True)
     ]
+    f0_size = float(np.max(np.abs(f0)))
     active = list(range(len(states)))
     while active:
         groups: dict[tuple[bool, int], list[int]] = {}
@@ -954,7 +986,7 @@ def _differentiate_lines(
         points = {
             key: _round_points(
                 x,
-                np.array([directions[i] for i in members]),
+                directions[members],
                 schemes[key[0]],
                 np.array([states[i].step for i in members]),
             )
@@ -971,7 +1003,7 @@ def _differentiate_lines(
             state = states[line]
             state.rounds.append(last[line])
             state.wide = False  # only a decision for a wide round makes the next one wide
-            step = _next_step(state, last[line], f0, adaptive)
+            step = _next_step(state, last[line], f0_size, adaptive)
             if step is not None:
                 # A power of two keeps every stencil point x + k h exact in binary.
                 state.step = _power_of_two_at_least(step / math.sqrt(2.0))
@@ -1321,9 +1353,8 @@ def _report(
     """
     # A line's problem matters when its error does: a jump of 1e-133 in one line of a Hessian
     # of unit size is no reason to distrust the Hessian.
-    line_size = max(
-        float(np.max(np.nan_to_num(np.maximum(np.abs(r.value), r.scale)))) for r in results
-    )
+    values, scales = (np.array([getattr(r, part) for r in results]) for part in ("value", "scale"))
+    line_size = float(np.max(np.nan_to_num(np.maximum(np.abs(values), scales))))
     problems = sorted(
         {
             r.problem
