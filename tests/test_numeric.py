@@ -779,6 +779,14 @@ class TestHessian:
             )
         assert abs(est.value[0, 1] - 1.0) <= min(est.error[0, 1], 1e-6)
 
+    @pytest.mark.parametrize("method", ["central", "complex"])
+    def test_one_variable(self, method: str) -> None:
+        # No pair of coordinates, so no cross line: the Hessian is f''.
+        with no_warning():
+            H = numeric.hessian(lambda v: np.sin(v[0]), [0.5], method=method)
+        assert H.shape == (1, 1)
+        assert abs(H[0, 0] + math.sin(0.5)) <= SECOND_RTOL
+
     def test_saddle_of_the_slides(self) -> None:
         with no_warning():
             H = numeric.hessian(lambda v: v[0] ** 2 - v[1] ** 2, [0.0, 0.0])

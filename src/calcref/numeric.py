@@ -964,6 +964,8 @@ def _differentiate_lines(
     `limits` holds the largest step a probe may take along each line. Each round analyses all
     lines that share a stencil at once; only the choice of the next step is made line by line.
     """
+    if not lines:  # the cross lines of a Hessian in one variable
+        return []
     schemes = {wide: _scheme(method, order, wide=wide) for wide in (False, True)}
     # (L, d, n): the lines of one call all have d = 1 direction, or all d = 2 (a Hessian's).
     directions = np.array([line.directions() for line in lines])
