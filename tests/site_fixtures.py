@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from phone_checks import PHONE, PhoneView, look_on_phone
 
 ROOT = Path(__file__).parent.parent
 CHROMIUM_FLAGS = [
@@ -121,7 +122,10 @@ def served_build(
 
 _STARTERS: dict[str, Callable[[pytest.Config], Any]] = {}
 _STARTED = pytest.StashKey[dict[str, Any]]()
-_STARTING = threading.Lock()
+# The fixtures the selected tests use, known once collection ends.
+_NEEDED = pytest.StashKey[set[str]]()
+# Re-entrant: a starter may start another (`phone_views` shares the page views' browser).
+_STARTING = threading.RLock()
 
 
 def starts_early(fixture_name: str) -> Callable[[Callable[[pytest.Config], Any]], Any]:
@@ -165,7 +169,7 @@ def _waits(item: pytest.Item) -> int:
     """0 for a quick test, 1 for one that waits for slow work, 2 for one that waits for the
     page views (they finish last)."""
     names = set(getattr(item, "fixturenames", ()))
-    if "page_views" in names:
+    if names & {"page_views", "phone_views"}:
         return 2
     return int(bool(names & (set(_STARTERS) | {"browser"})))
 
@@ -179,6 +183,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if session.config.option.collectonly:
         return
     needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    session.config.stash[_NEEDED] = needed
     for name in _STARTERS:
         if name in needed:
             early(session.config, name)
@@ -232,6 +237,58 @@ def built_site(request: pytest.FixtureRequest) -> BuiltSite:
         built: BuiltSite = early(request.config, "built_site").result()
     except RuntimeError as error:
         pytest.fail(str(error), pytrace=False)
+    return built
+
+
+# --- A second build, clean, for the same URL --------------------------------------------------
+# tests/test_reproducible.py compares it with the session's build, byte for byte; the figure
+# tests read the figures it drew from an empty cache (tests/test_figures.py).
+
+
+def _copy_working_tree(destination: Path) -> None:
+    """Copy the tracked and new files (nothing git ignores, so no cache) to ``destination``."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+@dataclass(frozen=True)
+class CleanBuild:
+    """A strict build in a copy of the working tree, from no cache of figures or notebooks."""
+
+    site: Path
+    url: str
+    build: subprocess.CompletedProcess[str]
+
+
+def _clean_build_for(url: str, project: Path) -> CleanBuild:
+    _copy_working_tree(project)
+    assert not (project / ".cache").exists(), "the clean build must not start from a cache"
+    return CleanBuild(project / "site", url, build_site(project / "site", url, project=project))
+
+
+@starts_early("clean_build")
+def _start_clean_build(config: pytest.Config) -> Future[CleanBuild]:
+    """Built alongside the session's build, in the background, from when the tests are collected."""
+    project = Path(tempfile.mkdtemp(prefix="calcref-clean-build-"))
+    config.add_cleanup(lambda: shutil.rmtree(project, ignore_errors=True))
+    _, url = shared_site(config)
+    return in_background(_clean_build_for, url, project / "project")
+
+
+@pytest.fixture(scope="session")
+def clean_build(request: pytest.FixtureRequest) -> CleanBuild:
+    """The clean build, for the session build's URL (its pages name it)."""
+    built: CleanBuild = early(request.config, "clean_build").result()
     return built
 
 
@@ -326,6 +383,22 @@ class PageView:
     # axe-core's violations (WCAG 2.0 and 2.1 A and AA, and axe's best practices, as Lighthouse
     # runs them), or None when the npm tools are not installed.
     axe_violations: list[dict[str, Any]] | None = None
+    # What the scripts test modules registered with `report_on_pages` returned, by name.
+    reports: dict[str, Any] = field(default_factory=dict)
+
+
+# Scripts that test modules add to the visits: ``{name: (which pages, script)}``.
+_PAGE_REPORTS: dict[str, tuple[Callable[[str], bool], str]] = {}
+
+
+def report_on_pages(name: str, script: str, pages: Callable[[str], bool]) -> None:
+    """Evaluate ``script`` in each visit of a page ``pages(page)`` accepts, in both schemes, once
+    its scripts ran; the result is the view's ``reports[name]``.
+
+    Called when a test module is imported (collection), before the visits start: a test that
+    reads the result loads no page of its own.
+    """
+    _PAGE_REPORTS[name] = (pages, script)
 
 
 # Text a reader should never see outside code: TeX that KaTeX did not turn into a formula.
@@ -474,6 +547,17 @@ async def _view_page(
     recorder.view = view
     recorder.in_flight = 0
     await tab.goto(url, wait_until="load")
+    await _inspect(tab, view)
+    if axe is not None:
+        await _render_whole_page(tab)
+        await tab.add_script_tag(content=axe)
+        view.axe_violations = await tab.evaluate(RUN_AXE)
+    await recorder.settle(tab)
+    recorder.view = None
+
+
+async def _inspect(tab: Any, view: PageView) -> None:
+    """What the page shows once its scripts ran, and the reports test modules asked for."""
     seen = await tab.evaluate(INSPECT_PAGE)
     if not seen["rendered"]:
         view.errors.append("Material's document$ never emitted: the theme's script did not run")
@@ -486,12 +570,9 @@ async def _view_page(
     view.broken_images = seen["brokenImages"]
     view.python_copies = seen["pythonCopies"]
     view.ipython_copies = seen["ipythonCopies"]
-    if axe is not None:
-        await _render_whole_page(tab)
-        await tab.add_script_tag(content=axe)
-        view.axe_violations = await tab.evaluate(RUN_AXE)
-    await recorder.settle(tab)
-    recorder.view = None
+    for name, (pages, script) in _PAGE_REPORTS.items():
+        if pages(view.page):
+            view.reports[name] = await tab.evaluate(script)
 
 
 async def _render_whole_page(tab: Any) -> None:
@@ -536,48 +617,74 @@ def _page_file(directory: Path, page: str) -> Path:
     return directory / (page if page.endswith(".html") else page + "index.html")
 
 
-async def _view_site(
-    site: BuiltSite, executable: str, results: dict[str, Future[SchemeViews]]
-) -> None:
-    """Visit every page in every scheme, ``TABS`` at a time; each scheme's views in ``results``
-    as soon as its last page is seen (light first)."""
+# The phone visits of `phone_views`, queued with the schemes' visits under this name.
+PHONE_VISITS = "phone"
+
+
+def _kinds_needed(config: pytest.Config) -> list[str]:
+    """The schemes whose views the selected tests read, then ``"phone"`` if they read those."""
+    needed = config.stash.get(_NEEDED, {"page_views", "phone_views"})
+    kinds = list(SCHEMES) if "page_views" in needed else []
+    return kinds + ([PHONE_VISITS] if "phone_views" in needed else [])
+
+
+async def _open_contexts(browser: Any, kinds: list[str]) -> dict[str, Any]:
+    """One context per kind of visit, shared by the tabs: its cache keeps the theme's files
+    (and their compiled scripts) from one page to the next, as a reader's does."""
+    contexts = {}
+    for kind in kinds:
+        if kind == PHONE_VISITS:
+            contexts[kind] = await browser.new_context(
+                viewport=PHONE, device_scale_factor=1, has_touch=True
+            )
+        else:
+            contexts[kind] = await browser.new_context(color_scheme=kind)
+    return contexts
+
+
+async def _view_site(site: BuiltSite, executable: str, results: dict[str, Future[Any]]) -> None:
+    """Visit every page for each kind in ``results`` (a scheme, or ``"phone"``), ``TABS`` at a
+    time; each kind's views in ``results`` as soon as its last page is seen (in that order)."""
     from playwright.async_api import async_playwright
 
     axe_script = NODE_MODULES / "axe-core" / "axe.min.js"
     axe = axe_script.read_text(encoding="utf-8") if axe_script.is_file() else None
     local_host = urlparse(site.url).netloc
     pages = _by_size(site)
-    views = {scheme: SchemeViews(scheme) for scheme in SCHEMES}
-    queue = [(scheme, page) for scheme in SCHEMES for page in pages]
+    views: dict[str, dict[str, Any]] = {
+        kind: {} if kind == PHONE_VISITS else SchemeViews(kind) for kind in results
+    }
+    queue = [(kind, page) for kind in results for page in pages]
     queue.reverse()
+
+    async def visit(tab: Any, recorder: _Recorder, kind: str, page: str) -> Any:
+        if kind == PHONE_VISITS:
+            return await look_on_phone(tab, site.url + page, page)
+        view = PageView(page, kind)
+        await _view_page(tab, recorder, site.url + page, view, axe)
+        return view
 
     async def visit_pages(contexts: dict[str, Any]) -> None:
         tabs: dict[str, tuple[Any, _Recorder]] = {}
         while queue:
-            scheme, page = queue.pop()
-            if scheme not in tabs:
-                tab = await contexts[scheme].new_page()
-                tabs[scheme] = (tab, _Recorder(tab, local_host))
-            view = PageView(page, scheme)
-            await _view_page(*tabs[scheme], site.url + page, view, axe)
-            views[scheme][page] = view
-            if len(views[scheme]) == len(pages):
-                results[scheme].set_result(views[scheme])
+            kind, page = queue.pop()
+            if kind not in tabs:
+                tab = await contexts[kind].new_page()
+                tabs[kind] = (tab, _Recorder(tab, local_host))
+            views[kind][page] = await visit(*tabs[kind], kind, page)
+            if len(views[kind]) == len(pages):
+                results[kind].set_result(views[kind])
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         try:
-            # One context per scheme, shared by the tabs: its cache keeps the theme's files
-            # (and their compiled scripts) from one page to the next, as a reader's does.
-            contexts = {
-                scheme: await browser.new_context(color_scheme=scheme) for scheme in SCHEMES
-            }
+            contexts = await _open_contexts(browser, list(results))
             await asyncio.gather(*(visit_pages(contexts) for _ in range(TABS)))
         finally:
             await browser.close()
 
 
-def _view_site_when_built(config: pytest.Config, results: dict[str, Future[SchemeViews]]) -> None:
+def _view_site_when_built(config: pytest.Config, results: dict[str, Future[Any]]) -> None:
     try:
         site = early(config, "built_site").result()
         asyncio.run(_view_site(site, chromium_path() or "", results))
@@ -588,8 +695,8 @@ def _view_site_when_built(config: pytest.Config, results: dict[str, Future[Schem
 
 
 @starts_early("page_views")
-def _start_page_views(config: pytest.Config) -> dict[str, Future[SchemeViews]]:
-    results: dict[str, Future[SchemeViews]] = {scheme: Future() for scheme in SCHEMES}
+def _start_page_views(config: pytest.Config) -> dict[str, Future[Any]]:
+    results: dict[str, Future[Any]] = {kind: Future() for kind in _kinds_needed(config)}
     # Imported here, in the main thread: a module imported by two threads at once can fail
     # with a circular import error in one of them, and the tests use the sync API.
     import playwright.async_api
@@ -600,15 +707,31 @@ def _start_page_views(config: pytest.Config) -> dict[str, Future[SchemeViews]]:
     return results
 
 
+@starts_early("phone_views")
+def _start_phone_views(config: pytest.Config) -> dict[str, Future[Any]]:
+    # The same visits: the phone is one more kind of visit in the same browser.
+    return early(config, "page_views")  # type: ignore[no-any-return]
+
+
 @pytest.fixture(scope="session", params=list(SCHEMES))
 def page_views(request: pytest.FixtureRequest, built_site: BuiltSite) -> SchemeViews:
     """Every page of the site, loaded once in one colour scheme (the fixture's parameter).
 
     One visit gathers what every reader-level test checks (errors, requests, math, images, copy
-    text, axe-core), so adding a check adds no page load. The visits start in the background as
-    soon as the site is built (`starts_early`), both schemes at once; a test that takes this
-    fixture runs once per scheme and waits for that scheme's visits.
+    text, axe-core, and the reports test modules ask for with `report_on_pages`), so adding a
+    check adds no page load. The visits start in the background as soon as the site is built
+    (`starts_early`), both schemes at once; a test that takes this fixture runs once per scheme
+    and waits for that scheme's visits.
     """
     require_chromium()
     views: SchemeViews = early(request.config, "page_views")[request.param].result()
+    return views
+
+
+@pytest.fixture(scope="session")
+def phone_views(request: pytest.FixtureRequest, built_site: BuiltSite) -> dict[str, PhoneView]:
+    """Every page of the site on a phone, visited once beside the page views: ``{page: view}``
+    (what each visit measures: tests/phone_checks.py)."""
+    require_chromium()
+    views: dict[str, PhoneView] = early(request.config, "phone_views")[PHONE_VISITS].result()
     return views

@@ -12,10 +12,8 @@ from typing import Any
 
 import pytest
 from hook_modules import load_hook
+from phone_checks import PHONE, PhoneView
 from site_fixtures import BuiltSite, site_pages
-
-PHONE = {"width": 390, "height": 844}
-
 
 hook = load_hook("sections")
 SECTION_OPEN = hook.SECTION_OPEN
@@ -83,40 +81,14 @@ def _pages_with_sections(built_site: BuiltSite) -> list[str]:
     return [page for page, text in _built_pages(built_site).items() if SECTION_OPEN in text]
 
 
-_BLOCKS = (
-    "article :is(h1, h2, h3, h4, p, li, div.arithmatex, div.highlight, .admonition, details,"
-    " table, img)"
-)
-_POSITIONS = f"""() => [...document.querySelectorAll({_BLOCKS!r})].map((element) => {{
-  const box = element.getBoundingClientRect();
-  return [element.tagName + (element.id ? '#' + element.id : '') + ' «'
-          + element.textContent.trim().slice(0, 40) + '»', box.top + scrollY, box.left];
-}})"""
+def test_deferring_moves_nothing(built_site: BuiltSite, phone_views: dict[str, PhoneView]) -> None:
+    """Every block is where it would be without the sections, to the pixel, on a phone.
 
-
-def test_deferring_moves_nothing(built_site: BuiltSite, phone: Any) -> None:
-    """Every block is where it would be without the sections, to the pixel, on a phone."""
-    moved: dict[str, str] = {}
+    Measured in each page's phone visit (tests/phone_checks.py): every section rendered, every
+    block open and their fonts loaded, then again once the sections are removed.
+    """
     pages = _pages_with_sections(built_site)
-    for page in pages:
-        phone.goto(built_site.url + page, wait_until="load")
-        # Render every section, so positions are real, not placeholder heights, and let the
-        # fonts it needs arrive: a font landing between the two measurements moves text.
-        phone.add_style_tag(content=".md-typeset .md-deferred { content-visibility: visible }")
-        phone.evaluate(
-            "() => document.fonts.ready.then(() => document.fonts.load('1em KaTeX_Main'))"
-        )
-        phone.wait_for_function("() => document.fonts.status === 'loaded'")
-        deferred = phone.evaluate(_POSITIONS)
-        phone.evaluate(
-            "document.querySelectorAll('section.md-deferred')"
-            ".forEach((section) => section.replaceWith(...section.childNodes))"
-        )
-        plain = phone.evaluate(_POSITIONS)
-        for (name, top, left), (_, plain_top, plain_left) in zip(deferred, plain, strict=True):
-            if abs(top - plain_top) > 0.5 or abs(left - plain_left) > 0.5:
-                moved[page] = f"{name} moved by {top - plain_top:+.1f} px down"
-                break
+    moved = {page: phone_views[page].moved for page in pages if phone_views[page].moved}
     assert len(pages) >= 10
     assert moved == {}
 

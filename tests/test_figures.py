@@ -17,7 +17,7 @@ from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
-from site_fixtures import BuiltSite, SchemeViews
+from site_fixtures import BuiltSite, CleanBuild, SchemeViews
 
 from calcref import figures, plotting
 
@@ -45,9 +45,16 @@ VARIANTS = [
 
 
 @pytest.fixture(scope="session")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    """Every figure, light and dark, rendered once from an empty cache."""
-    return figures.generate(tmp_path_factory.mktemp("figure-cache"))
+def rendered(clean_build: CleanBuild) -> dict[str, bytes]:
+    """Every figure, light and dark, as the clean build drew them from an empty cache.
+
+    The clean build (tests/site_fixtures.py) draws every figure anyway, in its own process;
+    drawing them all again here would double the suite's figure work. These are the files the
+    site serves: ``figures/NAME.svg`` and ``figures/NAME-dark.svg``.
+    """
+    assert clean_build.build.returncode == 0, clean_build.build.stderr
+    folder = clean_build.site / "figures"
+    return {f"figures/{path.name}": path.read_bytes() for path in sorted(folder.glob("*.svg"))}
 
 
 class TestRegistry:
@@ -137,6 +144,7 @@ class TestRenderedSvg:
         assert plotting.DARK.foreground not in light
 
     def test_same_bytes_when_rendered_again(self, rendered: dict[str, bytes]) -> None:
+        """Drawn in this process: the bytes the clean build's process drew."""
         spec = figures.get("gradient-contours")
         for theme in figures.THEME_NAMES:
             assert figures.render_svg(spec, theme) == rendered[figures.site_path(spec, theme)]
@@ -146,16 +154,17 @@ class TestRenderedSvg:
     ) -> None:
         """The CLI writes every figure; two of them it draws itself, in its own process.
 
-        The others come from a cache filled with this session's rendering: drawing all of them
-        again would prove nothing more, since the clean build (tests/test_reproducible.py)
-        draws every figure from scratch in another process and must match the session's build
-        byte for byte. The two drawn here are a 3D surface and a contour plot with mathtext.
+        The others come from a cache filled with the clean build's figures: drawing all of them
+        again would prove nothing more, since the clean build draws every figure from scratch
+        in another process and must match the session's build byte for byte
+        (tests/test_reproducible.py). The two drawn here are a 3D surface and a contour plot
+        with mathtext.
         """
         drawn = [figures.get("tangent-plane"), figures.get("gradient-contours")]
         cache = tmp_path / "cache"
         for spec in figures.REGISTRY:
             if spec not in drawn:
-                _cache_session_rendering(cache, spec, rendered)
+                _put_in_cache(cache, spec, rendered)
         result = subprocess.run(
             [sys.executable, "-m", "calcref.figures", str(tmp_path / "out"), "--cache-dir", cache],
             capture_output=True,
@@ -170,10 +179,8 @@ class TestRenderedSvg:
         assert len(list(cache.glob("*.svg"))) == len(rendered)
 
 
-def _cache_session_rendering(
-    cache: Path, spec: figures.FigureSpec, rendered: dict[str, bytes]
-) -> None:
-    """Put the session's rendering of ``spec`` in ``cache``, as `figures.generate` files it."""
+def _put_in_cache(cache: Path, spec: figures.FigureSpec, rendered: dict[str, bytes]) -> None:
+    """Put the rendering of ``spec`` in ``cache``, as `figures.generate` files it."""
     cache.mkdir(exist_ok=True)
     for theme in figures.THEME_NAMES:
         key = figures.cache_key(spec, theme)
@@ -256,7 +263,7 @@ class TestCache:
         stale = tmp_path / "cup-and-cap.0123456789abcdef0123.svg"
         stale.write_bytes(b"<svg/>")
         for spec in figures.REGISTRY:
-            _cache_session_rendering(tmp_path, spec, rendered)
+            _put_in_cache(tmp_path, spec, rendered)
         assert figures.generate(tmp_path) == rendered
         assert not stale.exists()
         assert len(list(tmp_path.glob("*.svg"))) == len(rendered)
@@ -264,8 +271,8 @@ class TestCache:
 
 @pytest.fixture
 def site_config(monkeypatch: pytest.MonkeyPatch, rendered: dict[str, bytes]) -> MkDocsConfig:
-    """The site's configuration, whose hook hands out the session's rendering."""
-    # The hook's own cache is the project's; the session's rendering is the same content.
+    """The site's configuration, whose hook hands out the clean build's figures."""
+    # The hook's own cache is the project's; the clean build's figures are the same content.
     monkeypatch.setattr(figures, "generate", lambda cache_dir: dict(rendered))
     return load_config(str(ROOT / "mkdocs.yml"))
 

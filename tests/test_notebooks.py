@@ -12,7 +12,6 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,14 @@ from urllib.parse import urljoin, urlparse
 import nbformat
 import pytest
 from page_weight import record_responses, weigh
-from site_fixtures import BuiltSite, early, in_background, starts_early
+from site_fixtures import (
+    BuiltSite,
+    SchemeViews,
+    early,
+    in_background,
+    report_on_pages,
+    starts_early,
+)
 
 ROOT = Path(__file__).parent.parent
 NOTEBOOK_DIR = ROOT / "docs" / "notebooks"
@@ -355,26 +361,13 @@ def test_first_view_renders_cleanly_in_light_within_the_weight_budget(
     assert weight.page_total <= PAGE_WEIGHT_BUDGET, weight.by_kind()
 
 
-@pytest.fixture(scope="module")
-def dark_tab(built_site: BuiltSite, browser: Any) -> Iterator[tuple[Any, list[str]]]:
-    """One dark-scheme tab for every page: a warm cache keeps these loads quick."""
-    context = browser.new_context(color_scheme="dark")
-    tab = context.new_page()
-    yield tab, watch_errors(tab, built_site.url)
-    context.close()
-
-
+@pytest.mark.parametrize("page_views", ["dark"], indirect=True)
 @pytest.mark.parametrize("name", NAMES)
-def test_renders_cleanly_in_dark(
-    built_site: BuiltSite, dark_tab: tuple[Any, list[str]], name: str
-) -> None:
-    tab, errors = dark_tab
-    errors.clear()
-    tab.goto(built_site.url + page_of(name), wait_until="networkidle")
-    wait_for_math(tab)
-    report = tab.evaluate(PAGE_REPORT)
-    assert errors == []
-    assert_renders_cleanly(report, scheme="slate")
+def test_renders_cleanly_in_dark(page_views: SchemeViews, name: str) -> None:
+    """Read from the page's dark visit (`page_views`), which ran `PAGE_REPORT` once loaded."""
+    view = page_views[page_of(name)]
+    assert view.errors + view.failed_requests + view.foreign_requests == []
+    assert_renders_cleanly(view.reports["notebook"], scheme="slate")
 
 
 def wait_for_math(tab: Any) -> None:
@@ -469,3 +462,6 @@ PAGE_REPORT = """() => {
     articleTextColor: getComputedStyle(document.querySelector("article")).color,
   };
 }"""
+
+# The page views run it on every notebook page, in both schemes (`test_renders_cleanly_in_dark`).
+report_on_pages("notebook", PAGE_REPORT, lambda page: page.startswith("notebooks/"))
