@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from phone_checks import COVERED_CODE, SHOW_ALL
 from site_fixtures import BuiltSite
-from test_phone_layout import COVERED_CODE, OPEN_ALL
 
 PAGE = "derivatives/derivative-1d/"
 LONG_LINE = "x" * 200
@@ -41,7 +41,7 @@ def open_page(built_site: BuiltSite, browser: Any) -> Iterator[Any]:
         contexts.append(context)
         tab = context.new_page()
         tab.goto(built_site.url + PAGE, wait_until="load")
-        assert tab.evaluate(OPEN_ALL) == 0
+        assert tab.evaluate(SHOW_ALL) == 0
         return tab
 
     yield open_with
