@@ -18,13 +18,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from phone_checks import PHONE
 from site_fixtures import BuiltSite
 
 INVALIDATION_TRACKING = "disabled-by-default-devtools.timeline.invalidationTracking"
 # With the script's stack on each event: a section laid out because a script asked is told
 # apart from one laid out because it came near the viewport.
 TRACE = ["devtools.timeline", INVALIDATION_TRACKING, "disabled-by-default-devtools.timeline.stack"]
-PHONE = {"width": 390, "height": 844}
 
 
 def _invalidations(browser: Any, url: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
