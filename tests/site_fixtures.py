@@ -541,6 +541,26 @@ class _Recorder:
             await tab.wait_for_timeout(25)
 
 
+def watch_errors(tab: Any, site_url: str) -> list[str]:
+    """The errors of a tab (sync API) from now on: script errors, console errors, failed
+    requests and requests to any host but the site's, each as one line of text."""
+    errors: list[str] = []
+    host = urlparse(site_url).netloc
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    tab.on("requestfailed", lambda request: errors.append(f"failed: {request.url}"))
+    tab.on(
+        "request",
+        lambda request: (
+            errors.append(f"foreign request: {request.url}")
+            if urlparse(request.url).netloc not in ("", host)
+            and not request.url.startswith(("data:", "blob:"))
+            else None
+        ),
+    )
+    return errors
+
+
 async def _view_page(
     tab: Any, recorder: _Recorder, url: str, view: PageView, axe: str | None
 ) -> None:

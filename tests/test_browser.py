@@ -17,7 +17,15 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from site_fixtures import INSPECT_PAGE, SCHEMES, BuiltSite, PageView, SchemeViews, site_pages
+from site_fixtures import (
+    INSPECT_PAGE,
+    SCHEMES,
+    BuiltSite,
+    PageView,
+    SchemeViews,
+    site_pages,
+    watch_errors,
+)
 
 LIGHT_ONLY = pytest.mark.parametrize("page_views", ["light"], indirect=True)
 
@@ -185,12 +193,12 @@ def test_instant_navigation_renders_math(
     """Follow the navigation link to every page in turn, as a reader clicks through the site.
 
     Material's instant navigation swaps the content without reloading the page, so the math
-    script must run again: each page must show the formulas a fresh load shows.
+    script must run again: each page must show the formulas a fresh load shows, with no error
+    and no request failing or leaving the site on the way.
     """
-    context = browser.new_context()
+    context = browser.new_context(color_scheme=page_views.scheme)
     tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
+    errors = watch_errors(tab, built_site.url)
     tab.goto(built_site.url, wait_until="load")
     # Material emits `document$` once per page shown, after the page's own subscribers (math).
     tab.evaluate(

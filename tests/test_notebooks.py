@@ -28,6 +28,7 @@ from site_fixtures import (
     in_background,
     report_on_pages,
     starts_early,
+    watch_errors,
 )
 
 ROOT = Path(__file__).parent.parent
@@ -385,46 +386,6 @@ def assert_renders_cleanly(report: dict[str, Any], scheme: str) -> None:
     assert report["textColor"] == report["articleTextColor"]
     # At the browser's default 1280 px, no code cell hides the end of a line.
     assert report["codeScrollingSideways"] == []
-
-
-def test_math_renders_after_instant_navigation_without_error(
-    built_site: BuiltSite, browser: Any
-) -> None:
-    """From the home page, reach each notebook page in turn through the nav (instant)."""
-    context = browser.new_context()
-    tab = context.new_page()
-    errors = watch_errors(tab, built_site.url)
-    tab.goto(built_site.url, wait_until="networkidle")
-    reports = []
-    for name in NAMES:
-        tab.locator(f'a[href$="notebooks/{name}/"]').first.click()
-        tab.wait_for_url(f"**/notebooks/{name}/")
-        wait_for_math(tab)
-        reports.append(tab.evaluate(PAGE_REPORT))
-    loads = tab.evaluate("performance.getEntriesByType('navigation').length")
-    context.close()
-    assert errors == []
-    assert loads == 1, "a full page load happened: instant navigation was not used"
-    assert [report["katexErrors"] for report in reports] == [0] * len(NAMES)
-    assert [report["unrenderedDollars"] for report in reports] == [[]] * len(NAMES)
-
-
-def watch_errors(tab: Any, site_url: str) -> list[str]:
-    errors: list[str] = []
-    host = urlparse(site_url).netloc
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    tab.on("requestfailed", lambda request: errors.append(f"failed: {request.url}"))
-    tab.on(
-        "request",
-        lambda request: (
-            errors.append(f"foreign request: {request.url}")
-            if urlparse(request.url).netloc not in ("", host)
-            and not request.url.startswith(("data:", "blob:"))
-            else None
-        ),
-    )
-    return errors
 
 
 # What a notebook page looks like once its scripts ran: math, leftovers and colours.
