@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import subprocess
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calcref import numeric
-from calcref.stencils import weights
+from calcref.stencils import taylor_matrix, weights
 
 # Relative accuracy the issue asks for on smooth, well-scaled functions.
 FIRST_RTOL = 1e-12
@@ -825,3 +827,37 @@ class TestStencils:
     def test_bad_offsets(self) -> None:
         with pytest.raises(ValueError, match="must be distinct"):
             weights((0, 0), 1)
+
+    @pytest.mark.parametrize("offsets", [tuple(range(-3, 4)), tuple(range(-7, 8)), tuple(range(8))])
+    def test_weights_solve_the_taylor_table(self, offsets: tuple[int, ...]) -> None:
+        # sum_k w_k o_k^j = d! [j == d] for every power j below the number of points.
+        for order in range(len(offsets)):
+            w = weights(offsets, order)
+            for j in range(len(offsets)):
+                terms = [wk * float(o) ** j for wk, o in zip(w, offsets, strict=True)]
+                expected = math.factorial(order) * (j == order)
+                assert abs(math.fsum(terms) - expected) <= 1e-12 * max(
+                    math.fsum(abs(t) for t in terms), 1.0
+                )
+
+    def test_taylor_matrix_recovers_polynomial_coefficients(self) -> None:
+        # Values of a known degree-14 polynomial at the 15 offsets give back its coefficients.
+        offsets = tuple(range(-7, 8))
+        coefficients = [(-1) ** j / math.factorial(j) for j in range(15)]  # e^-t's Taylor terms
+        values = [sum(c * o**j for j, c in enumerate(coefficients)) for o in offsets]
+        recovered = np.array(taylor_matrix(offsets)) @ np.array(values)
+        np.testing.assert_allclose(recovered, coefficients, rtol=1e-9, atol=1e-12)
+
+
+def test_importing_numeric_does_not_import_sympy_or_matplotlib() -> None:
+    # SymPy takes over a second to import; a student using only numeric should not wait for it.
+    code = (
+        "import sys, calcref.numeric, calcref\n"
+        "print(sorted(m for m in ('sympy', 'matplotlib') if m in sys.modules))\n"
+        "calcref.symbolic\n"
+        "print('sympy' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["[]", "True"]

@@ -5,23 +5,36 @@ Every message names the argument in backticks, states the rule, then shows the v
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sympy as sp
 from numpy.typing import ArrayLike
-from sympy.matrices.expressions.matexpr import MatrixElement
 
 from calcref._typing import FloatArray
 
-# What can be differentiated against: a Symbol, an indexed entry x[i], or an entry a[i, 0] of a
-# MatrixSymbol (so the explicit form of a MatrixSymbol expression can be compared entry by entry).
-VARIABLE_TYPES = (sp.Symbol, sp.Indexed, MatrixElement)
+if TYPE_CHECKING:
+    import sympy as sp
 
 # --- symbolic and checking ------------------------------------------------------------------
+# SymPy is imported inside these checks, not at the top: `calcref.numeric` uses this module too,
+# and importing SymPy (about 1.5 s) is a cost a student using only numeric should not pay.
+
+
+@functools.cache
+def variable_types() -> tuple[type, ...]:
+    """Return the types that can be differentiated against.
+
+    A Symbol, an indexed entry x[i], or an entry a[i, 0] of a MatrixSymbol (so the explicit form
+    of a MatrixSymbol expression can be compared entry by entry).
+    """
+    import sympy as sp
+    from sympy.matrices.expressions.matexpr import MatrixElement
+
+    return (sp.Symbol, sp.Indexed, MatrixElement)
 
 
 def _short(value: object, limit: int = 80) -> str:
@@ -31,6 +44,8 @@ def _short(value: object, limit: int = 80) -> str:
 
 def as_sympy_scalar(expr: object, name: str = "expr") -> Any:
     """Return `expr` as a scalar SymPy expression; a 1x1 Matrix (``b.T * a``) is unwrapped."""
+    import sympy as sp
+
     if isinstance(expr, sp.MatrixBase):
         if expr.shape == (1, 1):
             return expr[0, 0]
@@ -58,7 +73,7 @@ def as_sympy_scalar(expr: object, name: str = "expr") -> Any:
 
 def as_symbol(var: object, name: str = "var") -> sp.Symbol:
     """Return `var` if it is a SymPy Symbol (or indexed entry), else raise a TypeError."""
-    if not isinstance(var, VARIABLE_TYPES):
+    if not isinstance(var, variable_types()):
         raise TypeError(
             f"`{name}` must be a SymPy Symbol (e.g. `sympy.Symbol('x')`); "
             f"got {type(var).__name__} {_short(var)}."
@@ -72,6 +87,8 @@ def as_symbol_list(symbols: object, name: str = "symbols") -> list[sp.Symbol]:
     A set is refused because it has no order: the i-th gradient component must belong to the
     i-th variable, every time.
     """
+    import sympy as sp
+
     if isinstance(symbols, set | frozenset):
         raise TypeError(
             f"`{name}` must be an ordered sequence of Symbols (list, tuple or Matrix), "
@@ -98,7 +115,7 @@ def as_symbol_list(symbols: object, name: str = "symbols") -> list[sp.Symbol]:
     if not items:
         raise ValueError(f"`{name}` must contain at least one Symbol; got {_short(symbols)}.")
     for item in items:
-        if not isinstance(item, VARIABLE_TYPES):
+        if not isinstance(item, variable_types()):
             raise TypeError(
                 f"`{name}` must contain only SymPy Symbols; "
                 f"got {type(item).__name__} {_short(item)} in {_short(symbols)}."
@@ -114,6 +131,8 @@ def as_symbol_list(symbols: object, name: str = "symbols") -> list[sp.Symbol]:
 
 def as_sympy_vector(values: object, length: int, name: str) -> list[Any]:
     """Return `values` as a list of `length` SymPy scalars (numbers or expressions)."""
+    import sympy as sp
+
     if isinstance(values, sp.MatrixBase):
         if 1 not in values.shape:
             raise ValueError(f"`{name}` must be a vector; got a Matrix of shape {values.shape}.")

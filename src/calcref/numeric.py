@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from calcref import _validation as check
 from calcref._typing import FloatArray, Method, ScalarFn, VectorFn
-from calcref.stencils import weights
+from calcref.stencils import taylor_matrix, weights
 
 __all__ = [
     "Estimate",
@@ -294,9 +294,7 @@ def _nested_weights(scheme: _Scheme, order: int) -> NDArray[np.float64]:
 def _taylor_inverse(offsets: tuple[int, ...]) -> NDArray[np.float64]:
     # Row j holds the weights of the j-th derivative over j!, solved exactly: the Vandermonde
     # matrix of the 15-point stencil is too ill-conditioned to invert in floating point.
-    inverse = np.array(
-        [np.array(weights(offsets, j)) / math.factorial(j) for j in range(len(offsets))]
-    )
+    inverse = np.array(taylor_matrix(offsets))
     inverse.flags.writeable = False
     return inverse
 

@@ -40,17 +40,48 @@ def weights(offsets: tuple[int, ...], order: int) -> tuple[float, ...]:
         raise ValueError(
             f"`offsets` must be distinct and more than `order`; got {offsets} and {order}."
         )
-    size = len(offsets)
-    rows = [
-        [Fraction(o) ** j for o in offsets] + [Fraction(factorial(order) * (j == order))]
-        for j in range(size)
-    ]
-    for col in range(size):
-        pivot = next(r for r in range(col, size) if rows[r][col] != 0)
-        rows[col], rows[pivot] = rows[pivot], rows[col]
-        rows[col] = [v / rows[col][col] for v in rows[col]]
-        for r in range(size):
-            if r != col and rows[r][col] != 0:
-                factor = rows[r][col]
-                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[col], strict=True)]
-    return tuple(float(row[-1]) for row in rows)
+    return tuple(float(factorial(order) * row[order]) for row in _lagrange(offsets))
+
+
+@cache
+def taylor_matrix(offsets: tuple[int, ...]) -> tuple[tuple[float, ...], ...]:
+    """Return the matrix taking values at the offsets to Taylor coefficients (rounded once).
+
+    Row ``j``, column ``k`` is ``[t^j] L_k(t)``: the Taylor coefficient ``a_j`` of the
+    polynomial through values ``f_k`` at offsets ``o_k`` is ``sum_k [t^j] L_k(t) f_k``. Row
+    ``j`` is also the weights of the ``j``-th derivative over ``j!``.
+
+    Examples
+    --------
+    >>> [list(row) for row in taylor_matrix((-1, 0, 1))]
+    [[0.0, 1.0, 0.0], [-0.5, 0.0, 0.5], [0.5, -1.0, 0.5]]
+    """
+    basis = _lagrange(offsets)
+    return tuple(
+        tuple(float(basis[k][j]) for k in range(len(offsets))) for j in range(len(offsets))
+    )
+
+
+@cache
+def _lagrange(offsets: tuple[int, ...]) -> tuple[tuple[Fraction, ...], ...]:
+    """Coefficients of the Lagrange basis polynomials ``L_k(t)``, lowest power first, exactly.
+
+    ``L_k(t) = prod_{m != k} (t - o_m) / (o_k - o_m)``: a product of integer linear factors over
+    an integer, so the whole basis costs O(n^3) integer operations (15 points: about 2 ms),
+    where solving the Taylor table per derivative order in fractions cost 100 ms on the first
+    call of `calcref.numeric`.
+    """
+    if len(set(offsets)) != len(offsets):
+        raise ValueError(f"`offsets` must be distinct; got {offsets}.")
+    basis = []
+    for k, ok in enumerate(offsets):
+        numerator = [1]  # coefficients of prod (t - o_m), lowest power first
+        denominator = 1
+        for m, om in enumerate(offsets):
+            if m == k:
+                continue
+            shifted = [0, *numerator]
+            numerator = [a - om * b for a, b in zip(shifted, [*numerator, 0], strict=True)]
+            denominator *= ok - om
+        basis.append(tuple(Fraction(c, denominator) for c in numerator))
+    return tuple(basis)

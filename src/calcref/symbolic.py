@@ -153,7 +153,7 @@ def partial_derivative(expr: Any, symbols: Sequence[sp.Symbol], i: int | sp.Symb
 
 
 def _pick_variable(variables: list[sp.Symbol], i: object) -> sp.Symbol:
-    if isinstance(i, v.VARIABLE_TYPES):
+    if isinstance(i, v.variable_types()):
         if i not in variables:
             raise ValueError(f"`i` must be one of `symbols` {variables}; got {i}.")
         return i
