@@ -464,6 +464,11 @@ class TestCheckSymbolic:
             ("2*x", {}, TypeError, "`claimed` must be a SymPy expression; got str '2*x'."),
             (2 * x, {"order": 3}, ValueError, "`order` must be 1 or 2; got 3."),
             (2 * x, {"points": 0}, ValueError, "`points` must be a positive integer; got 0."),
+            # 2.0 passed `order in (1, 2)` and failed later on the claim's shape.
+            (2 * x, {"order": 2.0}, ValueError, "`order` must be 1 or 2; got 2.0."),
+            # NumPy's own "expected non-negative integer" named no argument.
+            (2 * x, {"seed": -1}, ValueError, "`seed` must be a non-negative int"),
+            (2 * x, {"seed": 1.5}, TypeError, "`seed` must be an int; got 1.5."),
         ],
     )
     def test_input_validation(
@@ -471,3 +476,15 @@ class TestCheckSymbolic:
     ) -> None:
         with raises(kind, message):
             checking.check_symbolic(x**2, [x], claimed, **kwargs)
+
+    def test_numpy_integer_options(self) -> None:
+        report = checking.check_symbolic(x**3, [x], 3 * x**2, points=np.int64(2), seed=np.int64(5))
+        assert report.ok and len(report.spot_checks) == 2
+
+    def test_indexed_variables(self) -> None:
+        # lambdify failed inside ("'float' object is not subscriptable") for w[0] as a variable.
+        w = sp.IndexedBase("w")
+        assert checking.check_symbolic(
+            w[0] ** 2 * w[1], [w[0], w[1]], [2 * w[0] * w[1], w[0] ** 2]
+        ).ok
+        assert not checking.check_symbolic(w[0] ** 2, [w[0]], 2 * w[0] + 1).ok

@@ -94,6 +94,15 @@ class TestDerivative:
             ((math.sin, [1.0, 2.0]), {}, ValueError, "`x` must be a real number; got an array"),
             ((math.sin, "1"), {}, TypeError, "`x` must be an array of real numbers; got '1'."),
             ((math.sin, 1.0), {"order": 3}, ValueError, "`order` must be one of 1, 2; got 3."),
+            # 2.0 == 2, but it used to reach the stencil solver and fail there with a TypeError.
+            ((math.sin, 1.0), {"order": 2.0}, ValueError, "`order` must be one of 1, 2; got 2.0."),
+            # The step, 2^-5 |x| rounded up to a power of two, overflowed inside the library.
+            (
+                (math.sin, 1e308),
+                {"order": 2},
+                ValueError,
+                "`x` must have entries of magnitude at most 1e+150 for a second derivative",
+            ),
             ((lambda t: [t, t], 1.0), {}, ValueError, "`f` must return a scalar; got an array"),
             ((lambda t: "a", 1.0), {}, TypeError, "`f` must return real numbers; got 'a'."),
             ((math.log, 0.0), {}, ValueError, "math domain error"),
@@ -233,6 +242,54 @@ class TestDerivative:
         exact = 1e-3 * math.cos(1.0)
         assert abs(est.value - exact) <= est.error
         assert abs(est.value - exact) <= 1e-4 * exact
+
+    @pytest.mark.parametrize(
+        ("f", "x", "first", "second"),
+        [
+            (lambda t: np.sin(np.float32(t)), 1.0, math.cos(1.0), -math.sin(1.0)),
+            (lambda t: np.exp(np.float32(t)), 0.5, math.exp(0.5), math.exp(0.5)),
+            (lambda t: np.float32(t) ** 3, 1.3, 3 * 1.3**2, 6 * 1.3),
+            (lambda t: np.tanh(np.float16(2 * t)), 0.3, None, None),
+        ],
+    )
+    def test_single_precision_values_widen_the_bound(
+        self, f: Callable[[float], Any], x: float, first: float | None, second: float | None
+    ) -> None:
+        # f computed in float32 is noisy at 6e-8 of |f|, not 1e-16: sin at 1 in float32 was
+        # "reliable", off by 4e-7 with a bound of 3e-9. Its dtype now sets the round-off model.
+        for order, exact in ((1, first), (2, second)):
+            if exact is None:  # tanh in float16: its derivative from SymPy
+                exact = float(sp.diff(sp.tanh(2 * T), T, order).evalf(30, subs={T: x}))
+            with pytest.warns(numeric.UnreliableDerivativeWarning):
+                est = numeric.derivative(f, x, order=order, full_output=True)
+            assert abs(est.value - exact) <= est.error
+
+    @pytest.mark.parametrize(
+        ("expr", "x", "order"),
+        [
+            # f varies on a scale of 1e-8, the default step is 2^-7: the samples alias into
+            # something smooth (a confident -77 for a slope of 4.8e7).
+            (sp.sin(5e7 * T + 0.3), 0.0, 1),
+            # 1 + 2500 t^2 rounds to 1 at the small step, which then looks flat (0 +- 0).
+            (1e4 * sp.log(2500 * T**2 + 1), 1e-13, 2),
+        ],
+    )
+    def test_steps_far_from_the_scale_of_f_are_not_confident(
+        self, expr: sp.Expr, x: float, order: int
+    ) -> None:
+        f = sp.lambdify(T, expr, "math")
+        exact = float(sp.diff(expr, T, order).evalf(30, subs={T: x}))
+        est = honest_estimate(
+            lambda *args, **kw: numeric.derivative(*args, order=order, **kw), f, x
+        )
+        if est.reliable:
+            assert abs(est.value - exact) <= min(est.error, 1e-6 * abs(exact))
+
+    def test_a_nan_error_bound_is_infinite(self) -> None:
+        # h^2 underflows to 0 with step=1e-200: the value is -inf, and its bound was NaN.
+        with pytest.warns(numeric.UnreliableDerivativeWarning, match="not finite"):
+            est = numeric.derivative(math.sin, 1.0, order=2, step=1e-200, full_output=True)
+        assert est.error == math.inf
 
     def test_batched_equals_one_by_one(self) -> None:
         one = Counted(np.sin)
@@ -490,6 +547,29 @@ class TestDirectionalDerivative:
         est = honest_estimate(numeric.directional_derivative, as_numpy(expr), point, v)
         assert abs(est.value - exact) <= 10 * FIRST_RTOL
 
+    @pytest.mark.parametrize("size", [5e-324, 1e-300, 1e-30, 1e30, 1e300])
+    def test_tiny_and_huge_directions_are_exact(self, size: float) -> None:
+        # D_(s u) f = s D_u f. A direction of 1e-300 came back with an infinite error bound
+        # (unreliable), and 5e-324 raised OverflowError from the step computation.
+        v = np.array([size, size / 2])
+        exact = float(np.array([2.0, 4.0]) @ v)  # grad of v @ v at (1, 2)
+        with no_warning():
+            est = numeric.directional_derivative(
+                lambda p: float(p @ p), [1.0, 2.0], v, full_output=True
+            )
+        assert abs(est.value - exact) <= est.error
+        assert est.value == pytest.approx(exact, rel=1e-13, abs=0.0)
+        if size <= 1e30:  # v^T H v = 2 |v|^2 overflows beyond
+            second = numeric.directional_derivative(lambda p: float(p @ p), [1.0, 2.0], v, order=2)
+            assert second == pytest.approx(2 * float(v @ v), rel=1e-9)
+
+    def test_direction_whose_derivative_overflows_warns(self) -> None:
+        with pytest.warns(numeric.UnreliableDerivativeWarning, match="not finite"):
+            est = numeric.directional_derivative(
+                lambda p: float(p @ p), [1.0, 2.0], [1.7e308, 1.7e308], full_output=True
+            )
+        assert not est.reliable
+
     def test_barely_moved_coordinate_does_not_set_the_step(self) -> None:
         # v moves x_0 by 1e-300 per unit: the step and the round-off model follow x_1, which v
         # moves, not |x_0| = 1e300 (the step was 1e298 along y, and the answer 6e-300).
@@ -635,7 +715,13 @@ class TestJacobian:
     @pytest.mark.parametrize(
         ("args", "error", "message"),
         [
-            ((lambda v: np.ones((2, 2)), [1.0, 2.0]), ValueError, "`f` must return a 1-D array"),
+            (
+                (lambda v: np.ones((2, 2)), [1.0, 2.0]),
+                ValueError,
+                "`f` must return a non-empty 1-D",
+            ),
+            # An empty output reached a NumPy reduction ("zero-size array to reduction").
+            ((lambda v: v[:0], [1.0, 2.0]), ValueError, "`f` must return a non-empty 1-D array"),
             ((lambda v: np.array([v[0], np.nan]), [1.0]), ValueError, "`f` must return finite"),
             ((lambda v: v[: int(v[0] > 1) + 1], [1.0, 2.0]), ValueError, "one length"),
             ((1, [1.0]), TypeError, "`f` must be callable; got 1."),
@@ -679,6 +765,7 @@ class TestHessian:
             ((lambda v: v, [1.0, 2.0]), {}, ValueError, "`f` must return a scalar"),
             ((quadratic, [1.0, 2.0]), {"step": -1.0}, ValueError, "`step` must be positive"),
             ((quadratic, [1.0, 2.0]), {"vectorized": None}, TypeError, "`vectorized` must be"),
+            ((quadratic, [1e200, 1.0]), {}, ValueError, "magnitude at most 1e+150 for a second"),
         ],
     )
     def test_input_validation(
@@ -788,6 +875,22 @@ class TestHessian:
             H = numeric.hessian(lambda v: np.sin(v[0]), [0.5], method=method)
         assert H.shape == (1, 1)
         assert abs(H[0, 0] + math.sin(0.5)) <= SECOND_RTOL
+
+    @pytest.mark.parametrize("z", [0.0, 0.5])
+    def test_log_of_a_tiny_square_keeps_its_curvature(self, z: float) -> None:
+        # Found by a random Hypothesis run: at y = 9.87e-15, 1 + x^2 + y^2 is noisy at eps
+        # (f loses digits inside its own code); the kink check judged that noise against
+        # eps |f| and rejected the accurate round, leaving H_yy off by 1.7e-8. It judges it
+        # against the noise the stencil measures, and H_yy is exact to rounding.
+        expr, point = FIELDS[1], [0.0, 9.87e-15, z]
+        exact = sympy_hessian(expr, point)
+        with no_warning():
+            est = numeric.hessian(as_numpy(expr), point, full_output=True)
+        # H_zz = -log(1 + 1e-28) cos z is -1e-28, but f computes log(1 + 1e-28) as exactly 0:
+        # below f's own rounding, eps |H|, nothing can see it.
+        rounding = np.finfo(float).eps * np.max(np.abs(exact))
+        assert np.all(np.abs(est.value - exact) <= est.error + rounding)
+        assert np.max(np.abs(est.value - exact)) <= SECOND_RTOL * np.max(np.abs(exact))
 
     def test_saddle_of_the_slides(self) -> None:
         with no_warning():

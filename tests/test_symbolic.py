@@ -46,6 +46,11 @@ class TestDerivative:
     def test_one_by_one_matrix_is_a_scalar(self) -> None:
         assert symbolic.derivative(sp.Matrix([[x**2]]), x) == 2 * x
 
+    @pytest.mark.parametrize("order", [np.int64(2), sp.Integer(2)])
+    def test_integer_order_of_any_kind(self, order: Any) -> None:
+        # np.int64(2) was refused with "`order` must be a positive integer; got np.int64(2)".
+        assert symbolic.derivative(x**3, x, order) == 6 * x
+
     @pytest.mark.parametrize(
         ("args", "kind", "message"),
         [
@@ -88,6 +93,11 @@ class TestPartialDerivative:
     def test_input_validation(self, i: Any, kind: type, message: str) -> None:
         with raises(kind, message):
             symbolic.partial_derivative(self.f, [x, y, z], i)
+
+    @pytest.mark.parametrize("i", [np.int64(1), sp.Integer(1)])
+    def test_integer_index_of_any_kind(self, i: Any) -> None:
+        # sp.Integer(1) was refused as "got One 1".
+        assert symbolic.partial_derivative(self.f, [x, y, z], i) == sp.diff(self.f, y)
 
 
 class TestDirectionalDerivative:
@@ -323,6 +333,24 @@ class TestToNumeric:
         with raises(ValueError, "`x` must have shape (2,), one entry per symbol of [x, y]; got"):
             f([1.0, 2.0, 3.0])
 
+    def test_point_that_is_not_numbers(self) -> None:
+        # NumPy's own "could not convert string to float: 'a'" named no argument.
+        f = symbolic.to_numeric(x * y, [x, y])
+        with raises(TypeError, "`x` must be an array of 2 numbers, one per symbol of [x, y]"):
+            f(["a", "b"])
+
+    def test_indexed_and_matrix_entries_as_variables(self) -> None:
+        # The symbol lists accept w[0] and A[0, 0], but their free symbols include the base w
+        # or A: to_numeric refused them ("it also has w"), and check_symbolic failed inside
+        # lambdify ("'float' object is not subscriptable").
+        w, A = sp.IndexedBase("w"), sp.MatrixSymbol("A", 2, 1)
+        f = symbolic.to_numeric(w[0] ** 2 * w[1], [w[0], w[1]])
+        assert f([3.0, 2.0]) == 18.0
+        g = symbolic.to_numeric(sp.sin(A[0, 0]) * A[1, 0], [A[0, 0], A[1, 0]])
+        assert g([0.5, 2.0]) == pytest.approx(2 * math.sin(0.5), rel=1e-15)
+        with raises(ValueError, "it also has w, w[2]."):
+            symbolic.to_numeric(w[0] * w[2], [w[0]])
+
 
 class TestVectorAndMatrix:
     def test_vector(self) -> None:
@@ -344,11 +372,16 @@ class TestVectorAndMatrix:
             (lambda: symbolic.vector("a", 0), "`n` must be a positive integer; got 0."),
             (lambda: symbolic.vector("1a", 2), "`name` must be a letter followed by"),
             (lambda: symbolic.matrix("A", 2, -1), "`n` must be a positive integer; got -1."),
+            (lambda: symbolic.vector("a", 2.0), "`n` must be a positive integer; got 2.0."),
         ],
     )
     def test_input_validation(self, call: Any, message: str) -> None:
         with raises(ValueError, message):
             call()
+
+    def test_numpy_integer_sizes(self) -> None:
+        assert symbolic.vector("a", np.int64(3)).shape == (3, 1)
+        assert symbolic.matrix("A", np.int32(2), np.int64(3)).shape == (2, 3)
 
     def test_dot_length_mismatch(self) -> None:
         with raises(ValueError, "`w` must have one entry per variable (2); got 3"):
@@ -378,6 +411,24 @@ class TestEquivalent:
         assert [s.verified_by for s in d.steps] == ["symbolic", "spot check"]
         with pytest.raises(symbolic.DerivationError, match="Step 3"):
             d.step(sp.sin(2 * x) + sp.Rational(1, 10**12), "algebra")
+
+    @pytest.mark.parametrize(
+        ("a", "message"),
+        [
+            # Each raised from deep inside: AttributeError (None, list), SympifyError, and a
+            # TypeError about subtracting two Equality objects.
+            (None, "`a` must be a SymPy expression; got NoneType None."),
+            ([x], "`a` must be a SymPy expression; got list [x]."),
+            (lambda u: u, "`a` must be a SymPy expression; got function"),
+            (sp.Eq(x, 1), "`a` must be a SymPy expression; got Equality Eq(x, 1)."),
+            ("x", "`a` must be a SymPy expression; got str 'x'."),
+        ],
+    )
+    def test_input_validation(self, a: Any, message: str) -> None:
+        with raises(TypeError, message):
+            symbolic.equivalent(a, x)
+        with raises(TypeError, message.replace("`a`", "`b`")):
+            symbolic.equivalent(x, a)
 
     def test_spot_check_respects_branches(self, monkeypatch: pytest.MonkeyPatch) -> None:
         # sqrt(x**2) = x only for x >= 0: random signs must catch it unless x is positive.

@@ -160,10 +160,10 @@ def as_sympy_vector(values: object, length: int, name: str) -> list[Any]:
 
 
 def check_positive_int(value: object, name: str) -> int:
-    """Return `value` if it is an int >= 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    """Return `value` as an int if it is an integer >= 1 (``np.int64(2)``, ``Integer(2)`` too)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"`{name}` must be a positive integer; got {_short(value)}.")
-    return value
+    return int(value)
 
 
 # --- numeric --------------------------------------------------------------------------------

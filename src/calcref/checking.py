@@ -33,6 +33,7 @@ could still detect (`Check.resolution`).
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -673,11 +674,15 @@ def check_symbolic(
     """
     expr = v.as_sympy_scalar(expr)
     variables = v.as_symbol_list(symbols)
-    if order not in (1, 2) or isinstance(order, bool):
+    # 2.0 == 2, but an order is a count: a float is refused like 3.
+    if isinstance(order, bool) or not isinstance(order, numbers.Integral) or order not in (1, 2):
         raise ValueError(f"`order` must be 1 or 2; got {order!r}.")
-    v.check_positive_int(points, "points")
-    if isinstance(seed, bool) or not isinstance(seed, int):
+    order = 1 if order == 1 else 2
+    points = v.check_positive_int(points, "points")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"`seed` must be an int; got {seed!r}.")
+    if seed < 0:
+        raise ValueError(f"`seed` must be a non-negative int (a NumPy seed); got {seed!r}.")
     n = len(variables)
     if order == 1:
         reference = symbolic.gradient(expr, variables)
@@ -726,9 +731,9 @@ def _claimed_matrix(claimed: Any, shape: tuple[int, int], what: str) -> Any:
 def _spot_checks(
     expr: Any, variables: list[Any], claim: Any, order: int, points: int, seed: int
 ) -> tuple[tuple[Check, ...], tuple[dict[str, float], ...], tuple[str, ...]]:
-    parameters = sorted(
-        (expr.free_symbols | claim.free_symbols) - set(variables), key=lambda s: str(s)
-    )
+    # An indexed variable w[0] brings its base w among the free symbols: w is not a parameter.
+    own = set(variables).union(*(variable.free_symbols for variable in variables))
+    parameters = sorted((expr.free_symbols | claim.free_symbols) - own, key=lambda s: str(s))
     rng = np.random.default_rng(seed)
     checks: list[Check] = []
     values: list[dict[str, float]] = []

@@ -123,6 +123,9 @@ class _Sampler:
         self.vectorized = vectorized
         self.evaluations = 0
         self.out_size: int | None = 1 if scalar_output else None
+        # Relative rounding of f's values: float64's, or coarser when f returns float32 or
+        # float16 (a model evaluated in single precision is noisy at 6e-8, not 1e-16).
+        self.resolution = _EPS
 
     def __call__(
         self, points: NDArray[Any], *, complex_ok: bool = False, stencil: bool = True
@@ -195,6 +198,8 @@ class _Sampler:
         if array.dtype.kind not in kinds:
             what = "real or complex" if complex_ok else "real"
             raise TypeError(f"`f` must return {what} numbers; got {check._show(out)}.")
+        if array.dtype.kind in "fc" and array.dtype.itemsize < (16 if complex_ok else 8):
+            self.resolution = max(self.resolution, float(np.finfo(array.dtype).eps))
         return array.astype(np.complex128 if complex_ok else np.float64)
 
     def _one(self, out: Any, complex_ok: bool) -> NDArray[Any]:
@@ -205,8 +210,8 @@ class _Sampler:
             if array.ndim != 0:
                 raise ValueError(f"`f` must return a scalar; got an array of shape {array.shape}.")
             return array.reshape(1)
-        if array.ndim > 1:
-            raise ValueError(f"`f` must return a 1-D array; got shape {array.shape}.")
+        if array.ndim > 1 or array.size == 0:
+            raise ValueError(f"`f` must return a non-empty 1-D array; got shape {array.shape}.")
         return self._same_size(array.reshape(-1))
 
     def _batch(self, out: Any, count: int, complex_ok: bool) -> NDArray[Any]:
@@ -220,7 +225,7 @@ class _Sampler:
             return array.reshape(count, 1)
         if array.ndim == 1 and array.shape == (count,):
             array = array.reshape(count, 1)
-        if array.ndim != 2 or array.shape[0] != count:
+        if array.ndim != 2 or array.shape[0] != count or array.shape[1] == 0:
             raise ValueError(
                 f"`f` with `vectorized=True` must return shape ({count}, m) for {count} "
                 f"point(s); got shape {array.shape}."
@@ -627,6 +632,7 @@ def _analyse(
     h: FloatArray,
     reach: FloatArray,
     raw: FloatArray | None = None,
+    eps: float = _EPS,
 ) -> list[_Round]:
     """Estimate, error and diagnosis of each of L lines from one round of their stencils.
 
@@ -634,15 +640,16 @@ def _analyse(
     `reach` is how far x is from 0 along each line, in units of t: f is computed at arguments
     rounded to about eps of that, which moves its values by eps * reach * |slope| (sin(5 t) at
     t = 2.5 is noisy at 50 eps |f|). `raw` holds the values of f itself, f(x) first, when the
-    lines are differences of two lines (their round-off, saturation and scale are f's). The
-    work is done on all lines at once; every line's numbers are what it alone would give.
+    lines are differences of two lines (their round-off, saturation and scale are f's). `eps`
+    is the relative rounding of f's values. The work is done on all lines at once; every
+    line's numbers are what it alone would give.
     """
     of_f = stencil if raw is None else raw
     finite = np.all(np.isfinite(of_f), axis=(1, 2)).tolist()
     h_power = np.array([step**order for step in h.tolist()])
     # Lines with non-finite values give NaN here, and fail below.
     with np.errstate(all="ignore"):
-        parts = _diagnose(scheme, order, stencil, of_f, h, h_power, reach)
+        parts = _diagnose(scheme, order, stencil, of_f, h, h_power, reach, eps)
     rounds = []
     for line in range(len(stencil)):
         if not finite[line]:
@@ -669,6 +676,7 @@ def _diagnose(
     h: FloatArray,
     h_power: FloatArray,
     reach: FloatArray,
+    eps: float,
 ) -> dict[str, Any]:
     """Return the fields of `_Round` that depend on the values, per line (see `_analyse`)."""
     w = scheme.weights_of(order)
@@ -681,7 +689,7 @@ def _diagnose(
     steps = np.tile(moving, repeats)[None, :, None] * h[:, None, None]
     change = np.abs(of_f[:, 1:] - of_f[:, :1])
     slope = (change / steps).max(axis=1)
-    floor = _EPS * (magnitude + reach[:, None] * slope)
+    floor = eps * (magnitude + reach[:, None] * slope)
     noise = _noise(scheme, stencil, floor)
     amplification = np.abs(w[-1]).sum() / h_power
     rounding = _ROUNDING_SAFETY * noise * amplification[:, None]
@@ -702,8 +710,8 @@ def _diagnose(
         # coefficients that stop falling: its error bound grows and an inner round wins.
         odd, even = np.ascontiguousarray(odd[:, :3]), np.ascontiguousarray(even[:, :3])
         jumpy = np.maximum(
-            _cancellation(odd, _ODD_MODEL, _ODD_FIT, _EPS * magnitude),
-            _cancellation(even, _EVEN_MODEL, _EVEN_FIT, _EPS * magnitude),
+            _cancellation(odd, _ODD_MODEL, _ODD_FIT, noise),
+            _cancellation(even, _EVEN_MODEL, _EVEN_FIT, noise),
         )
         smooth = np.all(jumpy <= _CANCELLATION_LIMIT, axis=1)
         kink = _kink_gap(order, odd, even, h, h_power)
@@ -723,7 +731,7 @@ def _diagnose(
         # holds truncation when the step is large, which would pull the step the wrong way.
         "rounding": rounding_model,
         "smooth": smooth.tolist(),
-        "flat": np.all(change <= 2 * _EPS * np.abs(of_f[:, :1]), axis=(1, 2)).tolist(),
+        "flat": np.all(change <= 2 * eps * np.abs(of_f[:, :1]), axis=(1, 2)).tolist(),
         "noise_limited": np.all(gaps[:, 0] <= _GAP_MARGIN * gap_noise[:, 0], axis=1).tolist(),
         "noisy": np.any(noise > _NOISY * floor, axis=1).tolist(),
         "margin": (_REPORTED_ROUNDING - 1) * rounding,
@@ -894,12 +902,34 @@ def _finish(state: _LineState) -> _LineResult:
         zero = np.zeros_like(rounds[0].value)
         return _LineResult(zero, zero, zero)
     # A flat round says only that f did not change at its own resolution, which f(x) does
-    # not reveal (log(1 + t^2) is exactly 0 for tiny t): use it when nothing better exists.
-    trusted = state.trusted() or [r for r in rounds if r.finite and r.smooth]
+    # not reveal (log(1 + t^2) is exactly 0 for tiny t): use it when nothing better exists,
+    # and distrust it when a round at another step saw f change.
+    trusted = state.trusted()
+    if not trusted:
+        trusted = [r for r in rounds if r.finite and r.smooth]
+        moved = [r for r in rounds if r.finite and not r.flat]
+        if trusted and moved:
+            best = min(trusted, key=_Round.score)
+            error = np.maximum(best.error, _disagreement(best, moved))
+            return _LineResult(best.value, error, best.scale, _FLAT_HERE)
     if trusted:
         best = min(trusted, key=_Round.score)
         error = best.error if best.margin is None else best.error + best.margin
         narrow = min((r for r in trusted if not r.wide), key=_Round.score)
+        conflict = _disagreement(best, [r for r in trusted if r.step < best.step])
+        if np.any(conflict > error):
+            # A smaller step, which sees f's variation better, disagrees beyond both bounds: one
+            # bound is wrong, and nothing says which (a step far beyond f's scale of variation
+            # aliases: sin(5e7 t) at h = 2^-7 looks smooth). The bound spans both, and the
+            # estimate is not trusted. (A larger step that disagrees is expected: it was not
+            # resolved, which is why the step shrank.)
+            return _LineResult(
+                best.value,
+                np.maximum(error, conflict),
+                state.largest("scale"),
+                _INCONSISTENT,
+                step=narrow.step,
+            )
         return _LineResult(best.value, error, state.largest("scale"), step=narrow.step)
     finite = [r for r in rounds if r.finite]
     if not finite:
@@ -914,6 +944,30 @@ def _finish(state: _LineState) -> _LineResult:
     return _LineResult(
         best.value, best.error, best.scale, "f is not smooth inside the stencil (a kink?)"
     )
+
+
+_FLAT_HERE = (
+    "f is flat to round-off at the smallest step, where the larger steps saw it change "
+    "(it may lose its variation to rounding inside its own code, as log(1 + t^2) near 0)"
+)
+_INCONSISTENT = (
+    "rounds at different steps disagree beyond their error bounds "
+    "(f may vary on a scale much smaller than x's, or be noisy)"
+)
+
+
+def _disagreement(best: _Round, trusted: list[_Round]) -> FloatArray:
+    """Per output, how far `best` lies from the trusted rounds whose bounds it falls outside.
+
+    Zero where every trusted round agrees with `best` within the sum of their two error bounds;
+    else the gap plus the other round's bound, which a bound covering both must reach.
+    """
+    conflict = np.zeros_like(best.value)
+    for other in trusted:
+        gap = np.abs(other.value - best.value)
+        beyond = gap > best.error + other.error
+        conflict = np.maximum(conflict, np.where(beyond, gap + other.error, 0.0))
+    return conflict
 
 
 def _round_points(
@@ -932,17 +986,18 @@ def _analyse_lines(
     f0: FloatArray,
     states: list[_LineState],
     difference: bool,
+    eps: float,
 ) -> list[_Round]:
     """Analyse one round of several lines from their values (L, points, m), at once."""
     h = np.array([state.step for state in states])
     reach = np.array([state.reach for state in states])
     first = np.broadcast_to(f0, (len(states), 1, f0.size))
     if not difference:
-        return _analyse(scheme, order, np.concatenate([first, values], axis=1), h, reach)
+        return _analyse(scheme, order, np.concatenate([first, values], axis=1), h, reach, eps=eps)
     along_u, along_w = np.split(values, 2, axis=1)
     raw = np.concatenate([first, along_u, along_w], axis=1)
     stencil = np.concatenate([np.zeros_like(first), along_u - along_w], axis=1)
-    return _analyse(scheme, order, stencil, h, reach, raw)
+    return _analyse(scheme, order, stencil, h, reach, raw, eps)
 
 
 def _differentiate_lines(
@@ -996,7 +1051,9 @@ def _differentiate_lines(
         last: dict[int, _Round] = {}
         for key, members in groups.items():
             group = [states[i] for i in members]
-            analysed = _analyse_lines(schemes[key[0]], order, values[key], f0, group, key[1] > 1)
+            analysed = _analyse_lines(
+                schemes[key[0]], order, values[key], f0, group, key[1] > 1, sampler.resolution
+            )
             last.update(zip(members, analysed, strict=True))
         still = []
         for line in active:
@@ -1276,8 +1333,27 @@ def _diagonal_gap(
 # Shared front end
 
 
+# The default step grows with |x|, and a second derivative divides by its square: beyond
+# this the arithmetic of the stencil itself overflows.
+_LARGEST_X = 1e150
+
+
+def _check_point_size(point: FloatArray, order: int, moved: FloatArray | None = None) -> None:
+    """Refuse a second derivative at a point whose moved coordinates are too large to square."""
+    reach = point if moved is None else point[moved != 0]
+    if order == 2 and float(np.max(np.abs(reach))) > _LARGEST_X:
+        shown = float(point[0]) if point.size == 1 else point
+        raise ValueError(
+            f"`x` must have entries of magnitude at most {_LARGEST_X:g} for a second derivative "
+            f"(the step grows with |x|, and its square must stay finite); got {check._show(shown)}."
+        )
+
+
 def _check_options(order: int, method: Any, step: Any, orders: tuple[int, ...] = (1, 2)) -> None:
-    check.check_choice(order, orders, "order")
+    # 2.0 == 2, but an order is a count: a float is refused as clearly as 3 is.
+    if isinstance(order, bool) or not isinstance(order, int | np.integer) or order not in orders:
+        listed = ", ".join(str(o) for o in orders)
+        raise ValueError(f"`order` must be one of {listed}; got {check._show(order)}.")
     check.check_choice(method, _METHODS, "method")
     check.check_step(step)
 
@@ -1319,7 +1395,9 @@ def _seed(step: float) -> float:
 
 
 def _power_of_two_at_least(value: float) -> float:
-    return float(2.0 ** math.ceil(math.log2(value)))
+    """Return the smallest power of two >= `value`, at most the largest finite one (2^1023)."""
+    mantissa, exponent = math.frexp(value)
+    return math.ldexp(1.0, min(exponent - (mantissa == 0.5), 1023))
 
 
 def _scale(x: FloatArray, direction: FloatArray) -> float:
@@ -1353,6 +1431,10 @@ def _report(
     """
     # A line's problem matters when its error does: a jump of 1e-133 in one line of a Hessian
     # of unit size is no reason to distrust the Hessian.
+    # A NaN bound (inf - inf inside the stencil) bounds nothing: it is infinite.
+    error = np.where(np.isnan(error), np.inf, error)
+    if np.ndim(error) == 0:
+        error = float(error)
     values, scales = (np.array([getattr(r, part) for r in results]) for part in ("value", "scale"))
     line_size = float(np.max(np.nan_to_num(np.maximum(np.abs(values), scales))))
     problems = sorted(
@@ -1365,7 +1447,9 @@ def _report(
     magnitude = np.maximum(np.abs(value), np.nan_to_num(scale))
     if np.ndim(value):
         magnitude = np.maximum(magnitude, np.max(np.abs(np.nan_to_num(value))))
-    if not np.all(error <= _RELIABLE_RTOL * magnitude):
+    if not np.all(np.isfinite(value)):
+        problems.append("the estimate is not finite (f or its derivative overflows float64?)")
+    elif not np.all(error <= _RELIABLE_RTOL * magnitude):
         problems.append(
             "round-off or saturation: the error bound exceeds "
             f"{_RELIABLE_RTOL:g} relative to the derivative"
@@ -1400,8 +1484,12 @@ def _along_one_line(
     method: Method,
     step: float | None,
     full_output: bool,
+    factor: float = 1.0,
 ) -> Any:
-    """Differentiate along the single line t -> point + t direction (1-D, partial, directional)."""
+    """Differentiate along the single line t -> point + t direction (1-D, partial, directional).
+
+    The result is multiplied by `factor` (``s**order`` when `direction` is ``v / s``).
+    """
     results = _line_results(
         sampler,
         point,
@@ -1411,6 +1499,12 @@ def _along_one_line(
         method=method,
         step=step,
     )
+    if factor != 1.0:
+        with np.errstate(over="ignore"):
+            results = [
+                _LineResult(r.value * factor, r.error * factor, r.scale * factor, r.problem, r.step)
+                for r in results
+            ]
     value, error, scale = _scalar(results[0])
     return _report(value, error, scale, sampler, results, full_output)
 
@@ -1460,8 +1554,9 @@ def derivative(
     TypeError
         If `f` is not callable or returns something that is not a real number.
     ValueError
-        If `x` is not a finite real number, `f` returns a non-scalar or a non-finite value at
-        `x`, `step` is not positive and finite, or `order` or `method` is not one listed above.
+        If `x` is not a finite real number (of magnitude at most 1e150 for ``order=2``), `f`
+        returns a non-scalar or a non-finite value at `x`, `step` is not positive and finite,
+        or `order` or `method` is not one listed above.
 
     Warns
     -----
@@ -1490,8 +1585,13 @@ def derivative(
     only if its own bound is smaller. The even part of the stencil, unused
     by a first derivative, shows a kink: where it is not a smooth function of ``h^2``, the step
     shrinks, and if that does not help the estimate is reported unreliable with the gap between
-    one-sided slopes as its error. With `step` given, one round is evaluated, with no
-    adaptation.
+    one-sided slopes as its error. A round at a smaller step checks the chosen one: when they
+    disagree beyond both bounds (a step far beyond the scale on which ``f`` varies aliases,
+    ``sin(5e7 t)`` near 0), the estimate is reported unreliable with a bound spanning both.
+    Round-off is modelled from float64's ``eps``, or float32's (float16's) when ``f`` returns
+    values of those types. The step assumes ``f`` varies on the scale ``max(1, |x|)``: give a
+    function that varies much faster its own `step`, or rescale its variable. With `step`
+    given, one round is evaluated, with no adaptation.
 
     The complex step is exact to round-off for code made of analytic operations, but silently
     wrong for code that uses ``abs``, ``conj``, ``real``, ``float()`` or comparisons on the
@@ -1516,6 +1616,7 @@ def derivative(
     """
     check.check_callable(f)
     point = check.as_scalar_point(x)
+    _check_point_size(np.array([point]), order)
     _check_options(order, method, step)
     check.check_flag(vectorized, "vectorized")
     check.check_flag(full_output, "full_output")
@@ -1589,6 +1690,7 @@ def partial_derivative(
     sampler = _Sampler(f, scalar_input=False, scalar_output=True, vectorized=vectorized)
     axis = np.zeros(point.size)
     axis[index] = 1.0
+    _check_point_size(point, order, axis)
     return _along_one_line(sampler, point, axis, order, method, step, full_output)
 
 
@@ -1655,11 +1757,21 @@ def directional_derivative(
     check.check_callable(f)
     point = check.as_vector_point(x)
     direction = check.as_direction(v, point.size)
+    _check_point_size(point, order, direction)
     _check_options(order, method, step)
     check.check_flag(vectorized, "vectorized")
     check.check_flag(full_output, "full_output")
     sampler = _Sampler(f, scalar_input=False, scalar_output=True, vectorized=vectorized)
-    return _along_one_line(sampler, point, direction, order, method, step, full_output)
+    if step is not None:
+        return _along_one_line(sampler, point, direction, order, method, step, full_output)
+    # D_(s u) f = s^order D_u f: dividing v by a power of two s moves no stencil point, and
+    # keeps a tiny or huge v (1e-300, 5e-324, 1e300) from overflowing the step along it.
+    size = _power_of_two_at_least(float(np.max(np.abs(direction))))
+    with np.errstate(over="ignore"):  # a derivative beyond float64 is reported, not raised
+        factor = float(np.float64(size) ** order)
+    return _along_one_line(
+        sampler, point, direction / size, order, method, None, full_output, factor
+    )
 
 
 def _coordinate_derivatives(
@@ -1779,7 +1891,7 @@ def jacobian(
     TypeError
         If `f` is not callable or returns a non-number.
     ValueError
-        If `x` is not a finite 1-D array, `f` returns an array that is not 1-D, of varying
+        If `x` is not a finite 1-D array, `f` returns an array that is empty, not 1-D, of varying
         length, or non-finite at `x`, or an option is invalid.
 
     Warns
@@ -1856,8 +1968,8 @@ def hessian(
     TypeError
         If `f` is not callable or returns a non-number.
     ValueError
-        If `x` is not a finite 1-D array, `f` returns a non-scalar or a non-finite value at
-        `x`, or an option is invalid.
+        If `x` is not a finite 1-D array (entries of magnitude at most 1e150), `f` returns a
+        non-scalar or a non-finite value at `x`, or an option is invalid.
 
     Warns
     -----
@@ -1887,6 +1999,7 @@ def hessian(
     """
     check.check_callable(f)
     point = check.as_vector_point(x)
+    _check_point_size(point, 2)
     _check_options(2, method, step, orders=(2,))
     check.check_flag(vectorized, "vectorized")
     check.check_flag(full_output, "full_output")

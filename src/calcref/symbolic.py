@@ -35,6 +35,7 @@ Which variables are legal
 
 from __future__ import annotations
 
+import numbers
 import random
 import re
 from collections.abc import Callable, Sequence
@@ -157,7 +158,7 @@ def _pick_variable(variables: list[sp.Symbol], i: object) -> sp.Symbol:
         if i not in variables:
             raise ValueError(f"`i` must be one of `symbols` {variables}; got {i}.")
         return i
-    if isinstance(i, bool) or not isinstance(i, int | np.integer):
+    if isinstance(i, bool) or not isinstance(i, numbers.Integral):
         raise TypeError(f"`i` must be an int index or a Symbol; got {type(i).__name__} {i!r}.")
     n = len(variables)
     if not -n <= int(i) < n:
@@ -425,20 +426,29 @@ def to_numeric(expr: Any, symbols: Sequence[sp.Symbol], /) -> Callable[[ArrayLik
         shape = ()
         target = v.as_sympy_scalar(expr)
         entries = [target]
-    extra = set().union(*(e.free_symbols for e in entries)) - set(variables)
+    # An indexed entry w[0] or a MatrixSymbol entry A[0, 0] is not a Symbol lambdify can take as
+    # an argument, and its free symbols include the base w or A: stand-in Dummies replace them.
+    stand_ins = [sp.Dummy(str(s)) for s in variables]
+    entries = [e.xreplace(dict(zip(variables, stand_ins, strict=True))) for e in entries]
+    extra = set().union(*(e.free_symbols for e in entries)) - set(stand_ins)
     if extra:
         names = ", ".join(sorted(map(str, extra)))
         raise ValueError(
             f"`expr` must depend only on `symbols` {variables}; it also has {names}. "
             "Give them values first, e.g. `expr.subs({...})`."
         )
-    flat = sp.lambdify(variables, entries, modules="numpy")
+    flat = sp.lambdify(stand_ins, entries, modules="numpy")
     n = len(variables)
 
     def evaluate(x: ArrayLike) -> Any:
         # Complex points stay complex, so that complex-step differentiation works on the result.
         dtype = np.complex128 if np.iscomplexobj(x) else np.float64
-        point = np.asarray(x, dtype=dtype)
+        try:
+            point = np.asarray(x, dtype=dtype)
+        except (TypeError, ValueError) as error:
+            raise TypeError(
+                f"`x` must be an array of {n} numbers, one per symbol of {variables}; got {x!r}."
+            ) from error
         if point.shape != (n,):
             raise ValueError(
                 f"`x` must have shape ({n},), one entry per symbol of {variables}; "
@@ -575,6 +585,21 @@ def equivalent(a: Any, b: Any, /) -> bool:
     at 12 random points with 30 digits (random signs and magnitudes in [0.25, 2], positive
     where a Symbol is declared positive).
 
+    Parameters
+    ----------
+    a, b : sympy.Expr, number or sympy.Matrix
+        The two sides. A Matrix equals only a Matrix of the same shape.
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    TypeError
+        If `a` or `b` is not a SymPy expression, a number or a Matrix (a string, a list, an
+        equation ``sp.Eq``, a function).
+
     Examples
     --------
     >>> import sympy as sp
@@ -585,7 +610,12 @@ def equivalent(a: Any, b: Any, /) -> bool:
     >>> symbolic.equivalent(sp.Derivative(x**2, x), 2 * x), symbolic.equivalent(x**2, 2 * x)
     (True, False)
     """
-    return _how_equal(a, b) is not None
+    return _how_equal(_comparable(a, "a"), _comparable(b, "b")) is not None
+
+
+def _comparable(value: object, name: str) -> Any:
+    """Return `value` if it is a Matrix, else as a scalar SymPy expression (or raise)."""
+    return value if isinstance(value, sp.MatrixBase) else v.as_sympy_scalar(value, name)
 
 
 def _how_equal(a: Any, b: Any) -> str | None:
