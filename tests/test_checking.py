@@ -488,3 +488,21 @@ class TestCheckSymbolic:
             w[0] ** 2 * w[1], [w[0], w[1]], [2 * w[0] * w[1], w[0] ** 2]
         ).ok
         assert not checking.check_symbolic(w[0] ** 2, [w[0]], 2 * w[0] + 1).ok
+
+    @pytest.mark.parametrize(
+        ("expr", "claimed"),
+        [
+            # Right formulas that float64 evaluates as exactly 0 at the random points, where
+            # the derivative is 1e-18 to 1e-58: the spot checks failed them.
+            (sp.tanh(40 * x), 40 * (1 - sp.tanh(40 * x) ** 2)),
+            (
+                symbolic.sigmoid(30 * x),
+                30 * symbolic.sigmoid(30 * x) * (1 - symbolic.sigmoid(30 * x)),
+            ),
+        ],
+    )
+    def test_saturated_right_formula_passes(self, expr: sp.Expr, claimed: sp.Expr) -> None:
+        report = checking.check_symbolic(expr, [x], claimed)
+        assert report.ok, report
+        wrong = checking.check_symbolic(expr, [x], claimed * sp.Rational(1001, 1000))
+        assert not wrong.ok and not any(c.ok for c in wrong.spot_checks)

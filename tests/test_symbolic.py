@@ -379,6 +379,26 @@ class TestVectorAndMatrix:
         with raises(ValueError, message):
             call()
 
+    @pytest.mark.parametrize(
+        ("assumptions", "kind", "message"),
+        [
+            # SymPy took both silently, and the entries were then not real.
+            ({"real": "yes"}, TypeError, "`assumptions` must be True or False; got real='yes'."),
+            ({"bogus": True}, ValueError, "`assumptions` must be SymPy assumptions such as real"),
+        ],
+    )
+    def test_assumptions_are_checked(
+        self, assumptions: dict[str, Any], kind: type, message: str
+    ) -> None:
+        with raises(kind, message):
+            symbolic.vector("a", 2, **assumptions)
+        with raises(kind, message):
+            symbolic.matrix("A", 2, 2, **assumptions)
+
+    def test_assumptions_reach_every_entry(self) -> None:
+        assert all(s.is_positive for s in symbolic.vector("a", 3, positive=True))
+        assert not any(s.is_real for s in symbolic.matrix("A", 2, 2, real=False))
+
     def test_numpy_integer_sizes(self) -> None:
         assert symbolic.vector("a", np.int64(3)).shape == (3, 1)
         assert symbolic.matrix("A", np.int32(2), np.int64(3)).shape == (2, 3)

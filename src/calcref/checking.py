@@ -564,8 +564,10 @@ class SymbolicCheck:
     equal : tuple of bool
         Per entry (row by row), whether ``claimed`` equals ``reference`` symbolically.
     spot_checks : tuple of Check
-        `check_gradient` or `check_hessian` of the claim, turned into a NumPy function, at
-        random points; other symbols (parameters) get random values too, listed in `values`.
+        `check_gradient` or `check_hessian` of the claim's value, computed by SymPy to 30
+        digits (so a right formula that loses its digits in float64, sigma (1 - sigma) for a
+        saturated sigmoid, is not failed), at random points; other symbols (parameters) get
+        random values too, listed in `values`.
     values : tuple of dict
         For each spot check, the value given to every symbol.
     notes : tuple of str
@@ -742,23 +744,33 @@ def _spot_checks(
         sample = {s: _random_value(s, rng) for s in [*variables, *parameters]}
         fixed = {s: sample[s] for s in parameters}
         f = symbolic.to_numeric(expr.subs(fixed), variables)
-        claim_numeric = symbolic.to_numeric(claim.subs(fixed), variables)
-
-        # to_numeric flattens a column, so a 1x1 Hessian would come back with shape (1,).
-        def claim_at(p: FloatArray, g: Callable[..., Any] = claim_numeric) -> Any:
-            return np.reshape(g(p), claim.shape if order == 2 else (len(variables),))
-
         x = np.array([sample[s] for s in variables])
+        claimed = _exact_value(claim, {**sample})
         with np.errstate(all="ignore"):
-            usable = np.isfinite(f(x)) and np.all(np.isfinite(claim_at(x)))
-        if not usable:
+            usable = claimed is not None and np.isfinite(f(x))
+        if claimed is None or not usable:
             skipped += 1
             continue
-        check = check_gradient(f, claim_at, x) if order == 1 else check_hessian(f, claim_at, x)
+        claimed = claimed.reshape(claim.shape if order == 2 else (len(variables),))
+        check = check_gradient(f, claimed, x) if order == 1 else check_hessian(f, claimed, x)
         checks.append(check)
         values.append({str(s): value for s, value in sample.items()})
     notes = (f"skipped {skipped} random points where the function was not finite",) * bool(skipped)
     return tuple(checks), tuple(values), notes
+
+
+def _exact_value(claim: Any, values: dict[Any, float]) -> FloatArray | None:
+    """Return the claim at a point, evaluated by SymPy to 30 digits (None if not finite, real).
+
+    A right formula evaluated in float64 can lose every digit to cancellation: 40 (1 - tanh^2)
+    and sigma (1 - sigma) are 0 for a saturated tanh or sigmoid, whose derivative is 1e-20.
+    The spot check tests the formula, not its float64 rounding.
+    """
+    exact = {symbol: sp.Rational(value) for symbol, value in values.items()}
+    entries = [sp.sympify(entry).xreplace(exact).evalf(30) for entry in claim]
+    if not all(entry.is_number and entry.is_real and entry.is_finite for entry in entries):
+        return None
+    return np.array([float(entry) for entry in entries], dtype=np.float64)
 
 
 def _random_value(symbol: Any, rng: np.random.Generator) -> float:

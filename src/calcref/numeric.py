@@ -910,7 +910,9 @@ def _finish(state: _LineState) -> _LineResult:
         moved = [r for r in rounds if r.finite and not r.flat]
         if trusted and moved:
             best = min(trusted, key=_Round.score)
-            error = np.maximum(best.error, _disagreement(best, moved))
+            # The flat round's bound (0) says nothing: the bound reaches every moved round.
+            reach = [np.abs(r.value - best.value) + r.error for r in moved]
+            error = functools.reduce(np.maximum, reach, best.error)
             return _LineResult(best.value, error, best.scale, _FLAT_HERE)
     if trusted:
         best = min(trusted, key=_Round.score)
@@ -956,16 +958,19 @@ _INCONSISTENT = (
 )
 
 
-def _disagreement(best: _Round, trusted: list[_Round]) -> FloatArray:
-    """Per output, how far `best` lies from the trusted rounds whose bounds it falls outside.
+def _disagreement(best: _Round, others: list[_Round]) -> FloatArray:
+    """Per output, how far `best` lies from the rounds it contradicts.
 
-    Zero where every trusted round agrees with `best` within the sum of their two error bounds;
-    else the gap plus the other round's bound, which a bound covering both must reach.
+    A round contradicts `best` when their gap exceeds best's bound plus the other's bound times
+    its safety factor: a bound is an estimate, and one a few times too small (round-off at a
+    tiny step) is no contradiction, while an aliased stencil misses by thousands of times.
+    Zero where none does; else the gap plus the other round's bound, which a bound covering
+    both must reach.
     """
     conflict = np.zeros_like(best.value)
-    for other in trusted:
+    for other in others:
         gap = np.abs(other.value - best.value)
-        beyond = gap > best.error + other.error
+        beyond = gap > best.error + _TRUNCATION_SAFETY * other.error
         conflict = np.maximum(conflict, np.where(beyond, gap + other.error, 0.0))
     return conflict
 

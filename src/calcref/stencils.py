@@ -12,6 +12,8 @@ from fractions import Fraction
 from functools import cache
 from math import factorial
 
+__all__ = ["taylor_matrix", "weights"]
+
 
 @cache
 def weights(offsets: tuple[int, ...], order: int) -> tuple[float, ...]:
@@ -50,6 +52,16 @@ def taylor_matrix(offsets: tuple[int, ...]) -> tuple[tuple[float, ...], ...]:
     Row ``j``, column ``k`` is ``[t^j] L_k(t)``: the Taylor coefficient ``a_j`` of the
     polynomial through values ``f_k`` at offsets ``o_k`` is ``sum_k [t^j] L_k(t) f_k``. Row
     ``j`` is also the weights of the ``j``-th derivative over ``j!``.
+
+    Parameters
+    ----------
+    offsets : tuple of int
+        Distinct offsets, in units of the step.
+
+    Returns
+    -------
+    tuple of tuple of float
+        Square, one row per power ``j = 0, ..., len(offsets) - 1``.
 
     Examples
     --------

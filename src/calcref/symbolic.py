@@ -35,6 +35,7 @@ Which variables are legal
 
 from __future__ import annotations
 
+import importlib
 import numbers
 import random
 import re
@@ -464,6 +465,9 @@ def to_numeric(expr: Any, symbols: Sequence[sp.Symbol], /) -> Callable[[ArrayLik
 
 # --- vectors and matrices of symbols --------------------------------------------------------
 
+# The names SymPy's Symbol understands (real, positive, integer, ...); it ignores any other.
+_ASSUMPTIONS = frozenset(importlib.import_module("sympy.core.assumptions")._assume_defined)
+
 
 def vector(name: str, n: int, /, **assumptions: bool) -> Any:
     r"""Make a column vector of `n` real Symbols ``name_1, ..., name_n``, shape ``(n, 1)``.
@@ -490,12 +494,26 @@ def vector(name: str, n: int, /, **assumptions: bool) -> Any:
     """
     n = v.check_positive_int(n, "n")
     _check_name(name)
+    _check_assumptions(assumptions)
     assumptions.setdefault("real", True)
     return sp.Matrix([sp.Symbol(f"{name}_{i}", **assumptions) for i in range(1, n + 1)])
 
 
 def matrix(name: str, m: int, n: int, /, **assumptions: bool) -> Any:
     r"""Make an ``(m, n)`` matrix of real Symbols, entry ``(i, j)`` printed $\mathrm{name}_{i,j}$.
+
+    Parameters
+    ----------
+    name : str
+        Base name, a letter followed by letters or digits.
+    m, n : int
+        Numbers of rows and columns, at least 1.
+    **assumptions
+        SymPy assumptions for every entry; ``real=True`` unless given.
+
+    Returns
+    -------
+    sympy.Matrix, shape (m, n)
 
     Examples
     --------
@@ -508,12 +526,25 @@ def matrix(name: str, m: int, n: int, /, **assumptions: bool) -> Any:
     m = v.check_positive_int(m, "m")
     n = v.check_positive_int(n, "n")
     _check_name(name)
+    _check_assumptions(assumptions)
     assumptions.setdefault("real", True)
     return sp.Matrix(
         m,
         n,
         lambda i, j: sp.Symbol(f"{name}_{{{i + 1},{j + 1}}}", **assumptions),
     )
+
+
+def _check_assumptions(assumptions: dict[str, Any]) -> None:
+    # SymPy takes real="yes" or an unknown keyword silently, and the symbol is then not real.
+    for key, value in assumptions.items():
+        if key not in _ASSUMPTIONS:
+            raise ValueError(
+                "`assumptions` must be SymPy assumptions such as real, positive, integer; "
+                f"got {key}={value!r}."
+            )
+        if not isinstance(value, bool):
+            raise TypeError(f"`assumptions` must be True or False; got {key}={value!r}.")
 
 
 def _check_name(name: object) -> None:
@@ -525,6 +556,23 @@ def dot(u: Any, w: Any, /) -> Any:
     r"""Return the scalar $u^T w$ of two column (or row) vectors of the same length.
 
     ``u.T * w`` is a 1x1 Matrix in SymPy; this is its entry, a plain expression.
+
+    Parameters
+    ----------
+    u, w : sequence or sympy.Matrix
+        Vectors of the same length: a column or row Matrix, or a list of numbers or
+        expressions.
+
+    Returns
+    -------
+    sympy.Expr
+
+    Raises
+    ------
+    TypeError
+        If `u` or `w` is not a vector.
+    ValueError
+        If their lengths differ, or a Matrix is not a single row or column.
 
     Examples
     --------
@@ -550,6 +598,15 @@ def sigmoid(z: Any, /) -> Any:
     r"""Return the logistic function $\sigma(z) = 1 / (1 + e^{-z})$.
 
     Its derivative is $\sigma(1 - \sigma)$.
+
+    Parameters
+    ----------
+    z : sympy.Expr or number
+        The argument.
+
+    Returns
+    -------
+    sympy.Expr
 
     Examples
     --------
@@ -807,7 +864,13 @@ class Derivation:
         return self
 
     def check(self, expected: Any, /) -> None:
-        """Raise `DerivationError` unless the derivation ends at `expected` (up to algebra)."""
+        """Raise `DerivationError` unless the derivation ends at `expected` (up to algebra).
+
+        Parameters
+        ----------
+        expected : sympy.Expr or sympy.Matrix
+            The result the derivation should reach, such as ``sp.diff`` of its start.
+        """
         wanted = _as_line(expected, "expected")
         if _how_equal(self.result, wanted) is None:
             raise DerivationError(
@@ -822,7 +885,15 @@ class Derivation:
         as wide as its widest expression (not that plus its longest rule), so it fits a phone.
         A named function of a single letter is written without brackets, ``\sin t``.
         Math in a rule is written between dollar signs: ``"cancel the common factor $h$"``.
-        `settings` are passed to ``sympy.latex`` (for instance ``order="none"``).
+
+        Parameters
+        ----------
+        **settings
+            Passed to ``sympy.latex`` (for instance ``order="none"``).
+
+        Returns
+        -------
+        str
         """
         head = f"& {_latex_line(self._start, settings)}"
         steps = [
