@@ -15,6 +15,7 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+from urllib.request import urlopen
 
 import pytest
 from site_fixtures import (
@@ -238,3 +239,23 @@ def _follow_link(tab: Any, url: str, fresh: PageView) -> list[str]:
     if seen["unrenderedMath"] or seen["katexErrors"] or seen["rawTex"]:
         problems.append(f"math not rendered: {seen['unrenderedMath']} formulas, {seen['rawTex']}")
     return problems
+
+
+def test_the_not_found_page_offers_search_and_ways_on(built_site: BuiltSite, browser: Any) -> None:
+    """GitHub Pages serves 404.html at any address the site lacks (overrides/404.html): a
+    reader who lands there can search at once or follow a link to a page that exists."""
+    tab = browser.new_page()
+    tab.goto(built_site.url + "404.html", wait_until="load")
+    tab.evaluate("() => new Promise((resolve) => document$.subscribe(() => resolve()))")
+    links = tab.eval_on_selector_all("article a[href]", "links => links.map(link => link.href)")
+    tab.keyboard.press("/")  # the key the page names
+    searching = tab.evaluate("() => document.activeElement.matches('input.md-search__input')")
+    tab.close()
+    assert searching, "pressing / did not put the cursor in the search box"
+    assert len(links) >= 2
+    assert {link: _status(link) for link in links} == dict.fromkeys(links, 200)
+
+
+def _status(url: str) -> int:
+    with urlopen(url) as response:
+        return int(response.status)
