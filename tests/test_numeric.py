@@ -104,7 +104,7 @@ class TestDerivative:
                 "`x` must have entries of magnitude at most 1e+150 for a second derivative",
             ),
             ((lambda t: [t, t], 1.0), {}, ValueError, "`f` must return a scalar; got an array"),
-            ((lambda t: "a", 1.0), {}, TypeError, "`f` must return real numbers; got 'a'."),
+            ((lambda t: "a", 1.0), {}, TypeError, "`f` must return real numbers; got str 'a'."),
             ((math.log, 0.0), {}, ValueError, "math domain error"),
             ((lambda t: math.inf, 0.0), {}, ValueError, "`f` must return finite values; got"),
             ((lambda t: t / 0.0 if t else np.nan, 0.0), {}, ValueError, "got nan at x = 0.0"),
@@ -290,6 +290,19 @@ class TestDerivative:
         with pytest.warns(numeric.UnreliableDerivativeWarning, match="not finite"):
             est = numeric.derivative(math.sin, 1.0, order=2, step=1e-200, full_output=True)
         assert est.error == math.inf
+
+    def test_numbers_numpy_keeps_as_objects(self) -> None:
+        # f written with sympy.sin returns SymPy Floats, and a point from sympy.solve holds
+        # SymPy numbers: both were refused as "must return real numbers; got 0.8414...".
+        assert numeric.derivative(lambda t: sp.sin(t), 1.0) == pytest.approx(
+            math.cos(1.0), rel=1e-12
+        )
+        g = numeric.gradient(lambda v: sp.sin(v[0]) * v[1], [sp.pi / 6, sp.Integer(2)])
+        np.testing.assert_allclose(g, [math.sqrt(3), 0.5], rtol=1e-12)
+        with pytest.raises(TypeError, match=re.escape("`f` must return real numbers; got Mul")):
+            numeric.derivative(lambda t: T * t, 1.0)
+        with pytest.raises(TypeError, match=re.escape("`x` must be an array of real numbers")):
+            numeric.gradient(lambda v: float(v @ v), [T, 1.0])
 
     def test_batched_equals_one_by_one(self) -> None:
         one = Counted(np.sin)
@@ -607,7 +620,7 @@ class TestGradient:
             ((quadratic, [1.0, math.nan]), ValueError, "`x` must be finite; got [ 1. nan]."),
             ((quadratic, "ab"), TypeError, "`x` must be an array of real numbers; got 'ab'."),
             ((lambda v: v, [1.0, 2.0]), ValueError, "`f` must return a scalar; got an array"),
-            ((lambda v: None, [1.0, 2.0]), TypeError, "`f` must return real numbers; got None"),
+            ((lambda v: None, [1.0, 2.0]), TypeError, "`f` must return real numbers; got NoneType"),
         ],
     )
     def test_input_validation(self, args: tuple[Any, ...], error: type, message: str) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from calcref._typing import FloatArray
 
@@ -190,9 +190,27 @@ def as_real_array(value: Any, name: str) -> FloatArray:
         raise ValueError(
             f"`{name}` must be a regular array of real numbers; got {_show(value)}."
         ) from error
+    if array.dtype == object:
+        # Numbers NumPy keeps as objects (SymPy's Float and Integer, Fraction, Decimal, mpmath's
+        # mpf: a point found by sympy.solve) are real numbers too, if float() takes them.
+        try:
+            return object_numbers(array, float)
+        except (TypeError, ValueError, OverflowError):
+            pass
     if array.dtype == object or array.dtype.kind not in "biuf":
         raise TypeError(f"`{name}` must be an array of real numbers; got {_show(value)}.")
     return array.astype(np.float64, copy=True)
+
+
+def object_numbers(array: NDArray[Any], kind: type[float] | type[complex]) -> NDArray[Any]:
+    """Convert an object array entry by entry with ``float`` (or ``complex``), or raise.
+
+    Entry by entry, because NumPy's own cast turns None into NaN.
+    """
+    if any(isinstance(item, str | bytes) for item in array.flat):
+        raise TypeError("strings are not numbers")
+    dtype = np.float64 if kind is float else np.complex128
+    return np.array([kind(item) for item in array.flat], dtype=dtype).reshape(array.shape)
 
 
 def as_scalar_point(x: ArrayLike, name: str = "x") -> float:

@@ -14,6 +14,7 @@ numerically".
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import warnings
@@ -194,10 +195,17 @@ class _Sampler:
             array = np.asarray(out)
         except (TypeError, ValueError) as error:
             raise TypeError(f"`f` must return real numbers; got {out!r}.") from error
+        if array.dtype == object:
+            # SymPy's Float, Fraction, Decimal, mpmath's mpf: numbers NumPy keeps as objects
+            # (f written with sympy.sin). A SymPy expression with symbols left is refused below.
+            with contextlib.suppress(TypeError, ValueError, OverflowError):
+                array = check.object_numbers(array, complex if complex_ok else float)
         kinds = "biufc" if complex_ok else "biuf"
         if array.dtype.kind not in kinds:
             what = "real or complex" if complex_ok else "real"
-            raise TypeError(f"`f` must return {what} numbers; got {check._show(out)}.")
+            raise TypeError(
+                f"`f` must return {what} numbers; got {type(out).__name__} {check._show(out)}."
+            )
         if array.dtype.kind in "fc" and array.dtype.itemsize < (16 if complex_ok else 8):
             self.resolution = max(self.resolution, float(np.finfo(array.dtype).eps))
         return array.astype(np.complex128 if complex_ok else np.float64)
