@@ -393,6 +393,14 @@ class TestCheckHessian:
 x, y, z = sp.symbols("x y z")
 
 
+class TestCheckHessianOfOneVariable:
+    @pytest.mark.parametrize("claim", [6.0, [6.0], lambda p: 6 * p[0]])
+    def test_a_number_is_a_one_by_one_claim(self, claim: Any) -> None:
+        # f'' as a plain number was refused: "must have shape (n, n) ... (1, 1); got shape ()".
+        assert checking.check_hessian(lambda p: p[0] ** 3, claim, [1.0]).ok
+        assert not checking.check_hessian(lambda p: p[0] ** 3, 6.01, [1.0]).ok
+
+
 class TestCheckSymbolic:
     f = (x + 2 * y - 3 * z) ** 2
 

@@ -196,6 +196,20 @@ def sigma(u: Any) -> Any:
     return 1 / (1 + sp.exp(-u))
 
 
+class TestOrderedSymbolContainers:
+    @pytest.mark.parametrize(
+        "symbols", [np.array([x, y]), sp.Tuple(x, y)], ids=["ndarray", "Tuple"]
+    )
+    def test_ordered_containers_are_accepted(self, symbols: Any) -> None:
+        # Both are ordered; they were refused as "must be an ordered sequence of Symbols".
+        assert symbolic.gradient(x**2 * y, symbols) == sp.Matrix([2 * x * y, x**2])
+        assert symbolic.hessian(x**2 * y, symbols) == sp.Matrix([[2 * y, 2 * x], [2 * x, 0]])
+
+    def test_two_dimensional_array_is_refused(self) -> None:
+        with raises(TypeError, "`symbols` must be an ordered sequence of Symbols; got ndarray"):
+            symbolic.gradient(x * y, np.array([[x, y]]))
+
+
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
 class TestVectorIdentities:
     """The gradients of the course, in denominator layout, for each dimension tried."""

@@ -105,7 +105,10 @@ def as_symbol_list(symbols: object, name: str = "symbols") -> list[sp.Symbol]:
             f"`{name}` must be a sequence of Symbols; got the single Symbol {symbols}. "
             f"Write [{symbols}]."
         )
-    elif isinstance(symbols, Sequence) and not isinstance(symbols, str):
+    elif isinstance(symbols, Sequence | sp.Tuple) and not isinstance(symbols, str):
+        items = list(symbols)
+    elif isinstance(symbols, np.ndarray) and symbols.ndim == 1:
+        # np.array(sp.symbols("x y")): an ordered vector of Symbols too.
         items = list(symbols)
     else:
         raise TypeError(

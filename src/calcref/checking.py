@@ -310,7 +310,8 @@ def check_hessian(
     f : callable
         ``f(x) -> float`` for ``x`` of shape ``(n,)``.
     hess : callable or array_like
-        The claim: ``hess(x)`` of shape ``(n, n)``, or its value at `x`.
+        The claim: ``hess(x)`` of shape ``(n, n)``, or its value at `x` (for ``n == 1`` a
+        single number will do).
     x : array_like, shape (n,)
         The point.
     rtol : float, optional
@@ -536,6 +537,8 @@ def _claimed_array(claim: Any, point: FloatArray, shape: tuple[int, ...], name: 
     except (TypeError, ValueError) as error:
         raise TypeError(f"`{name}` must give real numbers; got {value!r}.") from error
     if len(shape) == 1 and array.shape in ((shape[0], 1), (1, shape[0])):
+        array = array.reshape(shape)
+    if shape == (1, 1) and array.size == 1:  # f'' of a function of one variable, as a number
         array = array.reshape(shape)
     if array.shape != shape:
         what = "the shape of `x`" if len(shape) == 1 else "shape (n, n) for `x` of length n"
