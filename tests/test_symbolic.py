@@ -147,6 +147,9 @@ class TestDirectionalDerivative:
             ([1], [1, 2], ValueError, "`point` must have one entry per variable (2); got 1"),
             ("12", [1, 2], TypeError, "`point` must be a sequence of numbers"),
             ([1, "a"], [1, 2], TypeError, "`point` must contain only numbers or SymPy"),
+            # Each gave nan (or a restriction full of oo) instead of an error.
+            ([float("nan"), 1], [1, 2], ValueError, "`point` must be finite; got [nan, 1]."),
+            ([1, 2], [math.inf, 0], ValueError, "`direction` must be finite; got [oo, 0]."),
         ],
     )
     def test_input_validation(self, point: Any, v: Any, kind: type, message: str) -> None:

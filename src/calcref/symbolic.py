@@ -204,6 +204,10 @@ def line_restriction(
     x0 = v.as_sympy_vector(point, len(variables), "point")
     vec = v.as_sympy_vector(direction, len(variables), "direction")
     t = v.as_symbol(t, "t")
+    for name, entries in (("point", x0), ("direction", vec)):
+        # float("nan") or inf would quietly turn the whole restriction into nan.
+        if any(e.has(sp.nan, sp.oo, -sp.oo, sp.zoo) for e in entries):
+            raise ValueError(f"`{name}` must be finite; got {entries}.")
     if any(t in e.free_symbols for e in [expr, *x0, *vec]):
         raise ValueError(
             f"`t` must be a new Symbol, absent from `expr`, `point` and `direction`; got {t}."
