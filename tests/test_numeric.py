@@ -917,6 +917,20 @@ class TestHessian:
             est = numeric.hessian(as_numpy(expr), point, full_output=True)
         assert abs(est.value[1, 1] - exact[1, 1]) <= min(est.error[1, 1], 1e-9)
 
+    def test_flat_cross_line_does_not_discredit_a_good_round(self) -> None:
+        # Random search, tiny point: the (x, y) cross line is flat at its smallest step, with a
+        # round-off bound of 421, and not smooth at its first, 3.7e-14 +- 7.2e-13. Taking the
+        # flat round's bound made H_xy "unreliable" with a bound of 2.7e4 (the error: 1e-11).
+        # The better bound of the two wins when they agree.
+        expr = FIELDS[1]
+        point = [1.5926353261080984e-05, -7.588859068406259e-15, -1.5528766327568513e-12]
+        exact = sympy_hessian(expr, point)
+        with no_warning():
+            est = numeric.hessian(as_numpy(expr), point, full_output=True)
+        rounding = np.finfo(float).eps * np.max(np.abs(exact))
+        assert np.all(np.abs(est.value - exact) <= est.error + rounding)
+        assert np.max(np.abs(est.value - exact)) <= SECOND_RTOL * np.max(np.abs(exact))
+
     def test_saddle_of_the_slides(self) -> None:
         with no_warning():
             H = numeric.hessian(lambda v: v[0] ** 2 - v[1] ** 2, [0.0, 0.0])

@@ -917,9 +917,16 @@ def _finish(state: _LineState) -> _LineResult:
         trusted = [r for r in rounds if r.finite and r.smooth]
         moved = [r for r in rounds if r.finite and not r.flat]
         if trusted and moved:
-            best = min(trusted, key=_Round.score)
-            # The flat round's bound (0) says nothing: the bound reaches every moved round.
-            reach = [np.abs(r.value - best.value) + r.error for r in moved]
+            # Neither kind is trusted: the flat round (whose bound of 0 can be a lie) nor the
+            # moved ones (not smooth). The best bound wins, stretched to reach every round it
+            # contradicts.
+            candidates = trusted + moved
+            best = min(candidates, key=_Round.score)
+            reach = [
+                np.where(np.abs(r.value - best.value) > best.error + r.error, gap, 0.0)
+                for r in candidates
+                for gap in [np.abs(r.value - best.value) + r.error]
+            ]
             error = functools.reduce(np.maximum, reach, best.error)
             return _LineResult(best.value, error, best.scale, _FLAT_HERE)
     if trusted:
