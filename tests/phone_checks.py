@@ -40,11 +40,17 @@ async () => {
     }
   }
   scrollTo(0, 0);
-  await document.fonts.ready;
-  await document.fonts.load("1em KaTeX_Main");
-  while (document.fonts.status !== "loaded") {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  const fontsArrive = async () => {
+    await document.fonts.ready;
+    await document.fonts.load("1em KaTeX_Main");
+    while (document.fonts.status !== "loaded") {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  };
+  // A font that never arrives fails the visit, saying so, instead of holding it forever.
+  const late = new Promise((_, reject) => setTimeout(
+    () => reject(new Error("the page's fonts were still loading after 20 s")), 20000));
+  await Promise.race([fontsArrive(), late]);
   return blocks.filter((pre) => !pre.querySelector(":scope > .md-code__nav")).length;
 }
 """

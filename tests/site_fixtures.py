@@ -165,6 +165,22 @@ def in_background(function: Callable[..., Any], *args: Any) -> Future[Any]:
     return future
 
 
+# The longest a test waits for slow work (a build, the page visits, the notebook runs) before it
+# fails saying which: far longer than any takes on a loaded machine, far shorter than CI's limit.
+BACKGROUND_TIMEOUT_SECONDS = 900
+
+
+def result_of(future: Future[Any], what: str) -> Any:
+    """The result of slow work started in the background; the test fails naming ``what`` if
+    the work has not finished in `BACKGROUND_TIMEOUT_SECONDS` (a hang must not stall the run)."""
+    try:
+        return future.result(timeout=BACKGROUND_TIMEOUT_SECONDS)
+    except TimeoutError:
+        if future.done():
+            raise  # the work itself failed with a timeout: its own message says where
+        pytest.fail(f"{what} did not finish within {BACKGROUND_TIMEOUT_SECONDS} s", pytrace=False)
+
+
 def _waits(item: pytest.Item) -> int:
     """0 for a quick test, 1 for one that waits for slow work, 2 for one that waits for the
     page views (they finish last)."""
@@ -234,7 +250,7 @@ def _start_build(config: pytest.Config) -> Future[BuiltSite]:
 def built_site(request: pytest.FixtureRequest) -> BuiltSite:
     """The site, built once per session and served on 127.0.0.1."""
     try:
-        built: BuiltSite = early(request.config, "built_site").result()
+        built: BuiltSite = result_of(early(request.config, "built_site"), "the site build")
     except RuntimeError as error:
         pytest.fail(str(error), pytrace=False)
     return built
@@ -288,7 +304,7 @@ def _start_clean_build(config: pytest.Config) -> Future[CleanBuild]:
 @pytest.fixture(scope="session")
 def clean_build(request: pytest.FixtureRequest) -> CleanBuild:
     """The clean build, for the session build's URL (its pages name it)."""
-    built: CleanBuild = early(request.config, "clean_build").result()
+    built: CleanBuild = result_of(early(request.config, "clean_build"), "the clean build")
     return built
 
 
@@ -639,6 +655,9 @@ def _page_file(directory: Path, page: str) -> Path:
 
 # The phone visits of `phone_views`, queued with the schemes' visits under this name.
 PHONE_VISITS = "phone"
+# A visit takes a few seconds, half a minute on a machine loaded to 30. One that takes longer
+# is stuck, and fails the tests that read the visits instead of leaving them waiting.
+VISIT_TIMEOUT_SECONDS = 180
 
 
 def _kinds_needed(config: pytest.Config) -> list[str]:
@@ -691,7 +710,17 @@ async def _view_site(site: BuiltSite, executable: str, results: dict[str, Future
             if kind not in tabs:
                 tab = await contexts[kind].new_page()
                 tabs[kind] = (tab, _Recorder(tab, local_host))
-            views[kind][page] = await visit(*tabs[kind], kind, page)
+            try:
+                views[kind][page] = await asyncio.wait_for(
+                    visit(*tabs[kind], kind, page), VISIT_TIMEOUT_SECONDS
+                )
+            except TimeoutError:
+                # A script that waits forever (a font that never arrives, say) would otherwise
+                # leave every test that reads the visits waiting: fail them, naming the page.
+                raise TimeoutError(
+                    f"the {kind} visit of {site.url + page} did not finish within"
+                    f" {VISIT_TIMEOUT_SECONDS} s"
+                ) from None
             if len(views[kind]) == len(pages):
                 results[kind].set_result(views[kind])
 
@@ -744,7 +773,9 @@ def page_views(request: pytest.FixtureRequest, built_site: BuiltSite) -> SchemeV
     and waits for that scheme's visits.
     """
     require_chromium()
-    views: SchemeViews = early(request.config, "page_views")[request.param].result()
+    views: SchemeViews = result_of(
+        early(request.config, "page_views")[request.param], f"the {request.param} page visits"
+    )
     return views
 
 
@@ -753,5 +784,7 @@ def phone_views(request: pytest.FixtureRequest, built_site: BuiltSite) -> dict[s
     """Every page of the site on a phone, visited once beside the page views: ``{page: view}``
     (what each visit measures: tests/phone_checks.py)."""
     require_chromium()
-    views: dict[str, PhoneView] = early(request.config, "phone_views")[PHONE_VISITS].result()
+    views: dict[str, PhoneView] = result_of(
+        early(request.config, "phone_views")[PHONE_VISITS], "the phone visits"
+    )
     return views

@@ -27,6 +27,7 @@ from site_fixtures import (
     early,
     in_background,
     report_on_pages,
+    result_of,
     starts_early,
     watch_errors,
 )
@@ -215,7 +216,7 @@ def start_notebook_runs(config: pytest.Config) -> Future[dict[str, Run]]:
 
 @pytest.fixture(scope="session")
 def notebook_runs(request: pytest.FixtureRequest) -> dict[str, Run]:
-    runs: dict[str, Run] = early(request.config, "notebook_runs").result()
+    runs: dict[str, Run] = result_of(early(request.config, "notebook_runs"), "the notebook runs")
     return runs
 
 
