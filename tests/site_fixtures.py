@@ -170,15 +170,15 @@ def in_background(function: Callable[..., Any], *args: Any) -> Future[Any]:
 BACKGROUND_TIMEOUT_SECONDS = 900
 
 
-def result_of(future: Future[Any], what: str) -> Any:
+def result_of(future: Future[Any], what: str, timeout: float = BACKGROUND_TIMEOUT_SECONDS) -> Any:
     """The result of slow work started in the background; the test fails naming ``what`` if
-    the work has not finished in `BACKGROUND_TIMEOUT_SECONDS` (a hang must not stall the run)."""
+    the work has not finished in ``timeout`` seconds (a hang must not stall the run)."""
     try:
-        return future.result(timeout=BACKGROUND_TIMEOUT_SECONDS)
+        return future.result(timeout=timeout)
     except TimeoutError:
         if future.done():
             raise  # the work itself failed with a timeout: its own message says where
-        pytest.fail(f"{what} did not finish within {BACKGROUND_TIMEOUT_SECONDS} s", pytrace=False)
+        pytest.fail(f"{what} did not finish within {timeout} s", pytrace=False)
 
 
 def _waits(item: pytest.Item) -> int:
@@ -681,9 +681,15 @@ async def _open_contexts(browser: Any, kinds: list[str]) -> dict[str, Any]:
     return contexts
 
 
-async def _view_site(site: BuiltSite, executable: str, results: dict[str, Future[Any]]) -> None:
+async def _view_site(
+    site: BuiltSite,
+    executable: str,
+    results: dict[str, Future[Any]],
+    visit_timeout: float = VISIT_TIMEOUT_SECONDS,
+) -> None:
     """Visit every page for each kind in ``results`` (a scheme, or ``"phone"``), ``TABS`` at a
-    time; each kind's views in ``results`` as soon as its last page is seen (in that order)."""
+    time; each kind's views in ``results`` as soon as its last page is seen (in that order).
+    A visit that takes more than ``visit_timeout`` seconds fails them all, naming its page."""
     from playwright.async_api import async_playwright
 
     axe_script = NODE_MODULES / "axe-core" / "axe.min.js"
@@ -712,14 +718,13 @@ async def _view_site(site: BuiltSite, executable: str, results: dict[str, Future
                 tabs[kind] = (tab, _Recorder(tab, local_host))
             try:
                 views[kind][page] = await asyncio.wait_for(
-                    visit(*tabs[kind], kind, page), VISIT_TIMEOUT_SECONDS
+                    visit(*tabs[kind], kind, page), visit_timeout
                 )
             except TimeoutError:
                 # A script that waits forever (a font that never arrives, say) would otherwise
                 # leave every test that reads the visits waiting: fail them, naming the page.
                 raise TimeoutError(
-                    f"the {kind} visit of {site.url + page} did not finish within"
-                    f" {VISIT_TIMEOUT_SECONDS} s"
+                    f"the {kind} visit of {site.url + page} did not finish within {visit_timeout} s"
                 ) from None
             if len(views[kind]) == len(pages):
                 results[kind].set_result(views[kind])

@@ -149,30 +149,25 @@ def test_the_test_server_is_quiet_when_a_client_drops_a_connection(
     assert capfd.readouterr().err == ""
 
 
-def test_a_test_waiting_for_slow_work_fails_when_it_never_ends(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(site_fixtures, "BACKGROUND_TIMEOUT_SECONDS", 0.05)
+def test_a_test_waiting_for_slow_work_fails_when_it_never_ends() -> None:
     with pytest.raises(pytest.fail.Exception, match="the page visits did not finish within"):
-        site_fixtures.result_of(Future(), "the page visits")
+        site_fixtures.result_of(Future(), "the page visits", timeout=0.05)
     # Work that failed with a timeout of its own keeps its message.
     failed: Future[Any] = Future()
     failed.set_exception(TimeoutError("the light visit of x/ did not finish"))
     with pytest.raises(TimeoutError, match="light visit of x/"):
-        site_fixtures.result_of(failed, "the page visits")
+        site_fixtures.result_of(failed, "the page visits", timeout=0.05)
 
 
-def test_a_visit_that_does_not_finish_fails_naming_its_page(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_visit_that_does_not_finish_fails_naming_its_page(tmp_path: Path) -> None:
     executable = site_fixtures.require_chromium()
     (tmp_path / "index.html").write_text("<title>t</title><p>A page.</p>", encoding="utf-8")
-    monkeypatch.setattr(site_fixtures, "VISIT_TIMEOUT_SECONDS", 0.001)
     server = serve(tmp_path)
     site = BuiltSite(tmp_path, f"http://127.0.0.1:{server.server_port}/", "")
     try:
         with pytest.raises(TimeoutError, match=r"the light visit of .* did not finish within"):
-            asyncio.run(site_fixtures._view_site(site, executable, {"light": Future()}))
+            visits = site_fixtures._view_site(site, executable, {"light": Future()}, 0.001)
+            asyncio.run(visits)
     finally:
         server.shutdown()
         server.server_close()
