@@ -49,6 +49,7 @@ from page_weight import PageWeight, measure_page  # noqa: E402
 from site_fixtures import (  # noqa: E402
     CHROMIUM_FLAGS,
     NODE_MODULES,
+    QuietHandler,
     chromium_path,
     site_pages,
 )
@@ -108,7 +109,8 @@ class _Body:
 @contextmanager
 def served_build(gzip_text: bool) -> Iterator[tuple[Path, str]]:
     """Build the site into a temporary directory and serve it on loopback."""
-    handler = GzipHandler if gzip_text else SimpleHTTPRequestHandler
+    # Quiet either way: the request log would bury the tables.
+    handler = GzipHandler if gzip_text else QuietHandler
     with tempfile.TemporaryDirectory() as directory:
         try:
             with shared_served_build(Path(directory), handler) as site:
