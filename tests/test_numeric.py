@@ -463,6 +463,17 @@ def sympy_gradient(expr: sp.Expr, point: list[float]) -> np.ndarray:
     return np.array([float(sp.diff(expr, s).evalf(30, subs=values)) for s in (X, Y, Z)])
 
 
+def assert_reliable_hessian_within_rounding(expr: sp.Expr, point: list[float]) -> None:
+    """calcref's Hessian of ``expr`` at ``point`` is reliable (no warning), its bound covers its
+    error up to eps |H| (rounding of f itself), and it is within SECOND_RTOL of SymPy's."""
+    exact = sympy_hessian(expr, point)
+    with no_warning():
+        est = numeric.hessian(as_numpy(expr), point, full_output=True)
+    rounding = np.finfo(float).eps * np.max(np.abs(exact))
+    assert np.all(np.abs(est.value - exact) <= est.error + rounding)
+    assert np.max(np.abs(est.value - exact)) <= SECOND_RTOL * np.max(np.abs(exact))
+
+
 def sympy_hessian(expr: sp.Expr, point: list[float]) -> np.ndarray:
     values = dict(zip((X, Y, Z), point, strict=True))
     return np.array(
@@ -895,15 +906,9 @@ class TestHessian:
         # (f loses digits inside its own code); the kink check judged that noise against
         # eps |f| and rejected the accurate round, leaving H_yy off by 1.7e-8. It judges it
         # against the noise the stencil measures, and H_yy is exact to rounding.
-        expr, point = FIELDS[1], [0.0, 9.87e-15, z]
-        exact = sympy_hessian(expr, point)
-        with no_warning():
-            est = numeric.hessian(as_numpy(expr), point, full_output=True)
         # H_zz = -log(1 + 1e-28) cos z is -1e-28, but f computes log(1 + 1e-28) as exactly 0:
         # below f's own rounding, eps |H|, nothing can see it.
-        rounding = np.finfo(float).eps * np.max(np.abs(exact))
-        assert np.all(np.abs(est.value - exact) <= est.error + rounding)
-        assert np.max(np.abs(est.value - exact)) <= SECOND_RTOL * np.max(np.abs(exact))
+        assert_reliable_hessian_within_rounding(FIELDS[1], [0.0, 9.87e-15, z])
 
     def test_a_noisy_smaller_step_does_not_discredit_a_good_round(self) -> None:
         # Found by a random search of tiny points: along y at (1.7e-5, 5.3e-5, 1.9e-6) the last
@@ -922,14 +927,8 @@ class TestHessian:
         # round-off bound of 421, and not smooth at its first, 3.7e-14 +- 7.2e-13. Taking the
         # flat round's bound made H_xy "unreliable" with a bound of 2.7e4 (the error: 1e-11).
         # The better bound of the two wins when they agree.
-        expr = FIELDS[1]
         point = [1.5926353261080984e-05, -7.588859068406259e-15, -1.5528766327568513e-12]
-        exact = sympy_hessian(expr, point)
-        with no_warning():
-            est = numeric.hessian(as_numpy(expr), point, full_output=True)
-        rounding = np.finfo(float).eps * np.max(np.abs(exact))
-        assert np.all(np.abs(est.value - exact) <= est.error + rounding)
-        assert np.max(np.abs(est.value - exact)) <= SECOND_RTOL * np.max(np.abs(exact))
+        assert_reliable_hessian_within_rounding(FIELDS[1], point)
 
     def test_saddle_of_the_slides(self) -> None:
         with no_warning():
