@@ -24,8 +24,11 @@ The oracle table is the cost floor: the best error a symmetric stencil of k poin
 reach when an oracle picks the step (a scan judged by the exact value). It shows what 1/10 of
 numdifftools' evaluations (3 per line, against its 30) can buy at best with real steps.
 
-The honesty table checks calcref's error bound against mpmath's derivatives, for real steps
-and for the complex step.
+The honesty tables check calcref's error bound against mpmath's derivatives, for real steps
+and for the complex step: derivatives of one-variable functions, then gradients and Hessians of
+the test suite's fields of three variables, entry by entry. Each gives how often the bound
+covers the error, the worst error / bound (honest below 1), and the median bound relative to
+max(|exact|, 1), a measure of tightness (the smaller, the tighter).
 
 Every test function is written "coordinate first": ``f(v)`` takes ``v`` of shape ``(n, ...)``
 and returns shape ``(...)``, so the same code serves one point (``(n,)``, for calcref,
@@ -443,12 +446,12 @@ def print_honesty() -> None:
     print(f"\n## Honesty: calcref's error bound against its error ({cases})\n")
     print(
         "| method | order | cases | bound covers error | worst error / bound | worst rel. err "
-        "| unreliable | mean evals |"
+        "| median bound (relative) | unreliable | mean evals |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for method in ("central", "complex"):
         for order in (1, 2):
-            ratios, rel, evals, unreliable = [], [], [], 0
+            ratios, rel, bounds, evals, unreliable = [], [], [], [], 0
             for real_f, complex_f, exact_f in HONESTY.values():
                 f = complex_f if method == "complex" else real_f
                 for x in points:
@@ -461,13 +464,109 @@ def print_honesty() -> None:
                     gap = abs(est.value - exact)
                     ratios.append(gap / est.error if est.error else math.inf if gap else 0.0)
                     rel.append(gap / max(abs(exact), 1.0))
+                    bounds.append(est.error / max(abs(exact), 1.0))
                     evals.append(est.evaluations)
                     unreliable += not est.reliable
             covered = sum(r <= 1 for r in ratios)
             print(
                 f"| {method} | {order} | {len(ratios)} | {covered} | {max(ratios):.2f} "
-                f"| {max(rel):.1e} | {unreliable} | {statistics.mean(evals):.1f} |"
+                f"| {max(rel):.1e} | {statistics.median(bounds):.1e} | {unreliable} "
+                f"| {statistics.mean(evals):.1f} |"
             )
+
+
+# Fields of three variables (those of tests/test_numeric.py): NumPy versions (which take complex
+# numbers) for calcref, mpmath versions for the exact derivatives.
+FIELDS: dict[str, tuple[Fn, Fn]] = {
+    "sin(x) e^y + z^2": (
+        lambda v: np.sin(v[0]) * np.exp(v[1]) + v[2] ** 2,
+        lambda x, y, z: mp.sin(x) * mp.exp(y) + z**2,
+    ),
+    "log(1 + x^2 + y^2) cos(z)": (
+        lambda v: np.log(1 + v[0] ** 2 + v[1] ** 2) * np.cos(v[2]),
+        lambda x, y, z: mp.log(1 + x**2 + y**2) * mp.cos(z),
+    ),
+    "x y z + atan(x - y)": (
+        lambda v: v[0] * v[1] * v[2] + np.arctan(v[0] - v[1]),
+        lambda x, y, z: x * y * z + mp.atan(x - y),
+    ),
+    "sigmoid(x + 2y - 3z)": (
+        lambda v: sigmoid(v[0] + 2 * v[1] - 3 * v[2]),
+        lambda x, y, z: 1 / (1 + mp.exp(-(x + 2 * y - 3 * z))),
+    ),
+    "(x + 2y - 3z)^2": (
+        lambda v: (v[0] + 2 * v[1] - 3 * v[2]) ** 2,
+        lambda x, y, z: (x + 2 * y - 3 * z) ** 2,
+    ),
+}
+
+
+def exact_field_derivative(f: Fn, point: Any, kind: str) -> Any:
+    """Gradient or Hessian of an mpmath field at `point`, as floats."""
+    p = [mp.mpf(float(c)) for c in point]
+    if kind == "gradient":
+        orders = [tuple(int(k == i) for k in range(3)) for i in range(3)]
+        return np.array([float(mp.diff(f, p, o)) for o in orders])
+    return np.array(
+        [
+            [float(mp.diff(f, p, tuple((k == i) + (k == j) for k in range(3)))) for j in range(3)]
+            for i in range(3)
+        ]
+    )
+
+
+def honesty_row(label: str, ratios: list[float], bounds: list[float], unreliable: int) -> None:
+    """One line of an honesty table: coverage, worst error / bound, median relative bound."""
+    covered = sum(r <= 1 for r in ratios)
+    print(
+        f"| {label} | {len(ratios)} | {covered} | {max(ratios):.2f} "
+        f"| {statistics.median(bounds):.1e} | {unreliable} |"
+    )
+
+
+def print_field_honesty() -> None:
+    """Honesty and tightness of calcref's bounds on gradients and Hessians of 3-variable fields."""
+    mp.mp.dps = 30
+    rng = np.random.default_rng(2)
+    # Coordinates as in the tests: 0 or of order one (a third of them 0).
+    points = rng.uniform(-2, 2, (30, 3)) * (rng.uniform(size=(30, 3)) > 1 / 3)
+    cases = f"{len(FIELDS)} fields x {len(points)} points, entries counted one by one"
+    print(f"\n## Honesty on fields of three variables ({cases})\n")
+    print(
+        "Tightness is the median error bound relative to max(|exact entry|, 1): the smaller, "
+        "the tighter.\n"
+    )
+    print(
+        "| method, kind | entries | bound covers error | worst error / bound "
+        "| median bound (relative) | unreliable calls |"
+    )
+    print("|---|---|---|---|---|---|")
+    exact = {
+        (name, kind, i): exact_field_derivative(mp_f, point, kind)
+        for name, (_, mp_f) in FIELDS.items()
+        for kind in ("gradient", "hessian")
+        for i, point in enumerate(points)
+    }
+    for method in ("central", "complex"):
+        for kind in ("gradient", "hessian"):
+            ratios, bounds, unreliable = [], [], 0
+            function = numeric.gradient if kind == "gradient" else numeric.hessian
+            for name, (np_f, _) in FIELDS.items():
+                f = np_f if method == "complex" else (lambda v, g=np_f: float(g(v)))
+                for i, point in enumerate(points):
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", numeric.UnreliableDerivativeWarning)
+                        est = function(f, point, method=method, full_output=True)
+                    truth = exact[(name, kind, i)]
+                    gap = np.abs(est.value - truth).ravel()
+                    error = np.asarray(est.error).ravel()
+                    ratios += [
+                        g / e if e else math.inf if g else 0.0
+                        for g, e in zip(gap.tolist(), error.tolist(), strict=True)
+                    ]
+                    bounds += (error / np.maximum(np.abs(truth).ravel(), 1.0)).tolist()
+                    unreliable += not est.reliable
+            honesty_row(f"{method}, {kind}", ratios, bounds, unreliable)
 
 
 def main() -> None:
@@ -477,6 +576,7 @@ def main() -> None:
         print_kind(kind, suite, results)
     print_cost_floor(suite)
     print_honesty()
+    print_field_honesty()
 
 
 if __name__ == "__main__":

@@ -421,6 +421,19 @@ class TestDerivative:
                         abs(exact), 1
                     )
 
+    def test_complex_step_bound_covers_rounding_near_a_zero_of_the_slope(self) -> None:
+        # Found by a 2000-example run: f' = e^(t/2) (sin(5t) / 2 + 5 cos(5t)) is 0.06 at 2.21,
+        # from terms near 1.5 that round at their own size, and cos(5t) is taken at 5t rounded
+        # by eps |5t|, which moves f' by eps |t| |f''| (f'' ~ 75). The bound was 16 eps |f'|
+        # twice over: 2.4e-15 for an error of 1.4e-14.
+        expr, x = SMOOTH_1D["exp(t/2) sin(5t)"], 2.2132977797503672
+        exact = float(sp.diff(expr, T).evalf(30, subs={T: x}))
+        with no_warning():
+            est = numeric.derivative(
+                sp.lambdify(T, expr, "numpy"), x, method="complex", full_output=True
+            )
+        assert abs(est.value - exact) <= est.error <= 1e-11 * abs(exact)
+
     def test_complex_step_needs_complex_input(self) -> None:
         with pytest.raises(TypeError, match=re.escape("`f` must accept complex input")):
             numeric.derivative(math.sin, 1.0, method="complex")
@@ -711,6 +724,27 @@ class TestGradient:
         assert np.all(np.abs(est.value - exact) <= est.error)
         assert est.error[0] < 1e-13 and est.error[2] < 1e-13
 
+    @pytest.mark.parametrize(
+        ("expr", "point"),
+        [
+            # Found by a 2000-example run: x + 2y - 3z rounds to exactly 0 (its terms are ~6),
+            # so f and every complex slope came out 0, with a bound of 0: 8.9e-16 off.
+            (FIELDS[4], [2.0, 1.9999999999999998, 2.0]),
+            # df/dy = x z - 1 / (1 + (x - y)^2) ~ -2e-5 from terms ~ 1: 58 times its bound.
+            (FIELDS[2], [-0.99999, -0.99999, -0.99999]),
+        ],
+        ids=["sum-rounds-to-0", "slope-from-cancelling-terms"],
+    )
+    def test_complex_step_bound_covers_rounding_of_cancelling_terms(
+        self, expr: sp.Expr, point: list[float]
+    ) -> None:
+        exact = sympy_gradient(expr, point)
+        f = sp.lambdify([(X, Y, Z)], expr, "numpy")
+        with no_warning():
+            est = numeric.gradient(f, point, method="complex", full_output=True)
+        assert np.all(np.abs(est.value - exact) <= est.error)
+        assert np.max(est.error) <= 1e-13 * max(np.max(np.abs(exact)), 1.0)
+
     def test_batched_equals_one_by_one(self) -> None:
         def f(v: Any) -> Any:
             return np.sum(np.sin(v) * np.arange(1, 4), axis=-1)
@@ -837,6 +871,32 @@ class TestHessian:
         assert np.all(np.abs(est.value - exact) <= est.error)
         if est.reliable:
             assert np.max(np.abs(est.value - exact)) <= SECOND_RTOL * max(np.max(np.abs(exact)), 1)
+
+    @pytest.mark.parametrize(
+        ("expr", "point"),
+        [
+            # Found by a random Hypothesis run: H_yz = x from slopes df/dy = x z - 1/(1 + x^2)
+            # ~ -0.006, whose terms (0.72) round at 0.72 eps, not at 0.006 eps; the bound took
+            # the rounding of x z as eps |z| |H| g (a stray factor g): 1.49e-13 for an error of
+            # 1.51e-13, "reliable". H_zz is exactly 0 (f(x, 0, z) does not involve z).
+            (FIELDS[2], [0.6197084419021617, 0.0, 1.15625]),
+            # Found by a 2000-example run: H_xz = y from df/dx = y z + 1/(1 + (x - y)^2) ~ -0.016.
+            (FIELDS[2], [-1.024952657030658, -1.024952657030658, 0.9916829381467607]),
+            # H_xx from df/dx = 2 (x + 2 y - 3 z) ~ 0, whose sum rounds at 6 eps: 4.2e-12 off,
+            # with a bound of 1.8e-12.
+            (FIELDS[4], [1.9999999999999998] * 3),
+        ],
+        ids=["H_yz", "H_xz", "H_xx"],
+    )
+    def test_complex_step_bound_covers_rounding_of_cancelling_slopes(
+        self, expr: sp.Expr, point: list[float]
+    ) -> None:
+        exact = sympy_hessian(expr, point)
+        f = sp.lambdify([(X, Y, Z)], expr, "numpy")
+        with no_warning():
+            est = numeric.hessian(f, point, method="complex", full_output=True)
+        assert np.all(np.abs(est.value - exact) <= est.error)
+        assert np.max(np.abs(est.value - exact)) <= SECOND_RTOL * max(np.max(np.abs(exact)), 1)
 
     def test_complex_step_trap_is_caught(self) -> None:
         # |x|^2 through abs: the complex step sees a flat function, the real parts a parabola.

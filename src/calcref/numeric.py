@@ -1136,6 +1136,15 @@ def _reach(x: FloatArray, directions: FloatArray) -> FloatArray:
     return np.asarray(np.abs(x * directions).max(axis=-1) / largest**2, dtype=np.float64)
 
 
+def _own_scale(x: FloatArray, directions: FloatArray) -> FloatArray:
+    """Return x's own scale along each direction, in units of t: max(1, |x_i|) per |u_i|.
+
+    The length over which f is assumed to vary (see `_scale`), for rows of `directions`.
+    """
+    largest = np.abs(directions).max(axis=-1)
+    return np.asarray(np.maximum(_reach(x, directions), 1.0 / largest), dtype=np.float64)
+
+
 def _complex_lines(
     sampler: _Sampler, x: FloatArray, directions: FloatArray, steps: FloatArray
 ) -> list[_LineResult]:
@@ -1160,18 +1169,20 @@ def _complex_lines(
     finite = np.all(np.isfinite(values), axis=1)
     if np.all(finite):
         signed = _guard_signs(len(directions)) * guard
-        if _agrees(
-            sampler, x, f0, signed @ directions, signed @ slopes, np.abs(signed) @ np.abs(slopes)
-        ):
-            gaps = [np.zeros_like(s) for s in slopes]
+        delta = signed @ directions
+        agrees, curvature = _agrees(
+            sampler, x, f0, delta, signed @ slopes, np.abs(signed) @ np.abs(slopes)
+        )
+        if agrees:
+            # The curvature along the check's mix of directions stands in for each line's.
             return [
-                _complex_result(s, g, True, x, u, h)
-                for s, g, u, h in zip(slopes, gaps, directions, steps, strict=True)
+                _complex_result(s, np.zeros_like(s), True, x, u, curvature * float(u @ u))
+                for s, u in zip(slopes, directions, strict=True)
             ]
-    gaps = _line_gaps(sampler, x, f0, directions, guard, slopes)
+    gaps, curvatures = _line_gaps(sampler, x, f0, directions, guard, slopes)
     return [
-        _complex_result(s, gap, bool(ok), x, u, h)
-        for s, gap, ok, u, h in zip(slopes, gaps, finite, directions, steps, strict=True)
+        _complex_result(s, gap, bool(ok), x, u, c)
+        for s, gap, ok, u, c in zip(slopes, gaps, finite, directions, curvatures, strict=True)
     ]
 
 
@@ -1187,14 +1198,31 @@ def _agrees(
     delta: FloatArray,
     predicted: FloatArray,
     size: FloatArray,
-) -> bool:
-    """Whether ``(f(x + delta) - f(x - delta)) / 2`` matches `predicted` (units of f)."""
+) -> tuple[bool, FloatArray]:
+    """Whether ``(f(x + delta) - f(x - delta)) / 2`` matches `predicted` (units of f).
+
+    Also returns f's curvature along `delta`, per unit of its length squared (see `_curvature`).
+    """
     plus, minus = sampler(np.stack([x + delta, x - delta]))
     central = (plus - minus) / 2
     magnitude = np.abs(np.vstack([plus, minus, f0])).max(axis=0)
     step = float(np.max(np.abs(delta)))
     tolerance = _guard_tolerance(size + np.abs(central), magnitude, step)
-    return bool(np.all(np.abs(predicted - central) <= tolerance))
+    curvature = _curvature(plus, minus, f0, float(delta @ delta))
+    return bool(np.all(np.abs(predicted - central) <= tolerance)), curvature
+
+
+def _curvature(
+    plus: FloatArray, minus: FloatArray, f0: FloatArray, length_squared: float
+) -> FloatArray:
+    """|f''| along a check's displacement d, per |d|^2, from f(x + d), f(x - d) and f(x).
+
+    Only the part of the second difference above its own round-off counts: with f near 1e8
+    the difference is all rounding, and says nothing about f's curvature.
+    """
+    second = np.abs(plus + minus - 2 * f0)
+    rounding = 4 * _EPS * (np.abs(plus) + np.abs(minus) + 2 * np.abs(f0))
+    return np.asarray(np.maximum(second - rounding, 0.0) / length_squared, dtype=np.float64)
 
 
 def _guard_tolerance(size: FloatArray, magnitude: FloatArray, step: float) -> FloatArray:
@@ -1214,11 +1242,15 @@ def _line_gaps(
     directions: FloatArray,
     guard: FloatArray,
     slopes: FloatArray,
-) -> list[FloatArray]:
-    """Per line, the gap between its complex slope and a real central difference (0 if within)."""
+) -> tuple[list[FloatArray], list[FloatArray]]:
+    """Per line, the gap between its complex slope and a real central difference, and f''.
+
+    The gap is 0 where they agree within the tolerance; f's curvature along the line is per
+    unit of t squared (see `_curvature`).
+    """
     moves = guard[:, None] * directions
     plus, minus = np.split(sampler(np.concatenate([x + moves, x - moves])), 2)
-    gaps = []
+    gaps, curvatures = [], []
     for k in range(len(directions)):
         central = (plus[k] - minus[k]) / 2
         predicted = guard[k] * slopes[k]
@@ -1227,7 +1259,8 @@ def _line_gaps(
         gap = np.abs(predicted - central)
         within = gap <= _guard_tolerance(size, magnitude, float(guard[k]))
         gaps.append(np.where(within, 0.0, gap / guard[k]))
-    return gaps
+        curvatures.append(_curvature(plus[k], minus[k], f0, float(guard[k]) ** 2))
+    return gaps, curvatures
 
 
 def _complex_result(
@@ -1236,23 +1269,28 @@ def _complex_result(
     finite: bool,
     x: FloatArray,
     direction: FloatArray,
-    step: float,
+    curvature: FloatArray,
 ) -> _LineResult:
     """Return one line's complex-step slope with its error bound and problem, if any.
 
-    No subtraction, but the slope is computed by the chain rule in complex arithmetic, whose
-    terms can partly cancel (exp(t/2) sin(5t)), at rounded arguments (5 x is off by
-    eps |5 x|): its rounding is bounded by 16 eps |slope|, once more for each unit of the line's
-    scale ``s = step / 2^-7`` that x lies from 0. (Not by f's size: a constant 1e8 added to f
-    does not touch the imaginary part.)
+    No subtraction, but the slope is computed by the chain rule in complex arithmetic, as a sum
+    of terms that each round at eps of their own size, which is far above |slope| where they
+    cancel (near a zero of f', as exp(t/2) sin(5t) at 2.21) and at rounded arguments (5 t is off
+    by eps |5 t|). A term changes with t at about the rate f' does, |f''|, so over x's own
+    scale along the line, max(1, |x|), where f is assumed to vary, it reaches about that scale
+    times |f''|: the rounding is bounded by 16 eps (|slope| + max(1, |x|) |f''|), with |f''|
+    from the real check (`curvature`, per unit of t squared). (Not by f's size: a constant 1e8
+    added to f does not touch the imaginary part.)
     """
     if not finite:
         infinite = np.full_like(slope, np.inf)
         return _LineResult(slope, infinite, np.abs(slope), _NOT_FINITE)
     if np.all(gap == 0):
-        scale = step / _FIRST_STEP
-        rounding = 16 * _EPS * np.abs(slope) * (1 + float(_reach(x, direction)) / scale)
-        return _LineResult(slope, rounding, np.abs(slope))
+        # How much the slope changes over x's own scale is also what a slope of 0 is judged
+        # reliable against (as `_scale_of_change` for real steps).
+        change = float(_own_scale(x, direction)) * curvature
+        rounding = 16 * _EPS * (np.abs(slope) + change)
+        return _LineResult(slope, rounding, np.maximum(np.abs(slope), change))
     return _LineResult(slope, gap, np.abs(slope), _NOT_ANALYTIC)
 
 
@@ -1294,11 +1332,18 @@ def _complex_second(
     near = (slopes[:, 0] - slopes[:, 1]) / (2 * g)
     far = (slopes[:, 2] - slopes[:, 3]) / (4 * g)
     value = (4 * near - far) / 3
-    # The slopes are good to eps |slope|, and to eps |x| |H| more: x + t u_j is rounded.
-    reach = _reach(x, directions)[[j for _, j in pairs]][:, None]
-    noise = _EPS * (np.abs(slopes).max(axis=1) + reach * np.abs(value) * g)
-    # The order-g^2 estimate errs by about gap / 3, and the order-g^4 one by less while g is
-    # small: the whole gap bounds it, with a safety factor of 3.
+    # A slope is the sum of terms that round at eps of their own size, which can be far above
+    # |slope| when they cancel (x z - 1 / (1 + x^2) ~ 0.006 from terms ~ 0.7). Terms that do
+    # not involve x_j round alike at all four points and cancel in the differences; those that
+    # do change by H_ij per unit of x_j, so over x_j's own scale, max(1, |x_j|), where f is
+    # assumed to vary (the steps assume it too), they reach about that scale times |H_ij|
+    # (x z: |z| |H_yz|; e^z: |H|). (The rounding of x + t u_j itself moves a slope by
+    # eps |x_j| |H_ij|, within that.)
+    own = _own_scale(x, directions)[[j for _, j in pairs]][:, None]
+    noise = _EPS * (np.abs(slopes).max(axis=1) + own * np.abs(value))
+    # Slopes off by at most `noise` move the order-g^4 estimate by 1.5 noise / g; the bound
+    # takes 4 times that (as _REPORTED_ROUNDING), plus the gap to the order-g^2 estimate, which
+    # bounds the truncation (the order-g^2 estimate errs by about gap / 3).
     error = np.abs(far - near) + 6 * noise / g
     finite = np.all(np.isfinite(values), axis=(1, 2))
     checks = [
@@ -1617,10 +1662,16 @@ def derivative(
     wrong for code that uses ``abs``, ``conj``, ``real``, ``float()`` or comparisons on the
     variable; calcref checks it against a real central difference and warns when they disagree
     by more than a millionth. A first derivative costs 3 evaluations: ``f(x + i h)`` with
-    ``h = 2^-60 max(1, |x|)`` (its real part is ``f(x)``) and two real ones for the check. A
-    second derivative differences complex-step slopes over real steps ``+-g, +-2g`` with
-    ``g = 2^-13 max(1, |x|)`` (5 evaluations, the real parts checking it too); its error bound
-    is the gap to the order-``g^2`` difference, safe but often 1000 times the actual error.
+    ``h = 2^-60 max(1, |x|)`` (its real part is ``f(x)``) and two real ones for the check. Its
+    error bound is the round-off of the chain rule's terms, which near a zero of ``f'`` are
+    far larger than ``f'``: ``16 eps (|f'| + max(1, |x|) |f''|)``, with ``f''`` from the real
+    values of the check. A second derivative differences complex-step slopes over real steps
+    ``+-g, +-2g`` with ``g = 2^-13 max(1, |x|)`` (5 evaluations, the real parts checking it
+    too); its error bound is the gap to the order-``g^2`` difference plus the slopes'
+    round-off, ``6 eps (max |f'| + max(1, |x|) |f''|) / g``: safe, and often 1000 times the
+    actual error. Both assume that ``f`` itself is computed to a few ulps: what ``f`` loses to
+    cancellation inside its own code (``log(1 + s)`` for tiny ``s``) its derivative loses too,
+    and no real check shows it.
 
     Examples
     --------
