@@ -1,6 +1,6 @@
 """What a first view of a page costs: every response the browser loads, gzipped as a server would.
 
-Shared by the page-weight tests and ``bench/bench_notebook_weight.py``. Text (HTML, CSS, JS,
+Shared by the page-weight tests and ``bench/bench_site.py --weight``. Text (HTML, CSS, JS,
 JSON, SVG) is counted gzipped at level 6, the usual server default; fonts and raster images are
 already compressed and are counted as they are.
 """
@@ -8,9 +8,14 @@ already compressed and are counted as they are.
 from __future__ import annotations
 
 import gzip
+import mimetypes
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 _COMPRESSIBLE = ("text/", "javascript", "json", "svg", "xml")
 _KINDS = {
@@ -96,3 +101,32 @@ def measure_page(browser: Any, url: str) -> PageWeight:
     weight = weigh(url, responses)
     context.close()
     return weight
+
+
+def weigh_files(
+    url: str, used: Iterable[tuple[str, str]], directory: Path, site_url: str
+) -> PageWeight:
+    """The weight of a first view of ``url`` from the files it used, as ``(URL, resource type)``:
+    each file of the site in ``directory`` (served at ``site_url``) counted once, as `weigh`
+    counts what a server sends. A page loaded from a warm cache still reports every file it
+    used, so a visit that follows others can weigh its page as a first visitor downloads it.
+    """
+    base_path = urlparse(site_url).path
+    resources = {}
+    for used_url, resource_type in used:
+        path = urlparse(used_url).path.removeprefix(base_path)
+        # Another host's files are not the site's to weigh (the browser tests fail on them).
+        if not used_url.startswith(site_url) or path in resources:
+            continue
+        file = directory / (path + "index.html" if path == "" or path.endswith("/") else path)
+        raw, wire = _sizes(file)
+        resources[path] = Resource(used_url, _KINDS.get(resource_type, "other"), raw, wire)
+    return PageWeight(url, list(resources.values()))
+
+
+@cache
+def _sizes(file: Path) -> tuple[int, int]:
+    """``(bytes, bytes on the wire)`` of a file, whose type is told by its name, as a server's."""
+    body = file.read_bytes()
+    content_type = mimetypes.guess_type(file.name)[0] or ""
+    return len(body), wire_size(body, content_type)

@@ -1,7 +1,7 @@
 """What a page shows on a phone, 390 x 844 CSS pixels (an iPhone 12 to 15), measured in one visit.
 
-`site_fixtures` visits every page of the site once on a phone (`phone_views`), alongside the
-page views in light and dark, and each visit measures what two test files check:
+`site_fixtures` visits every page of the site once on a phone, in dark (the dark page views and
+`phone_views` come from that one visit), and each visit measures what two test files check:
 
 - tests/test_phone_layout.py: no display formula wider than its column, no code line ending
   under Material's copy button, no page scrolling sideways;
@@ -138,12 +138,11 @@ def first_moved(deferred: list[Any], plain: list[Any]) -> str:
     return ""
 
 
-async def look_on_phone(tab: Any, url: str, page: str) -> PhoneView:
-    """Load ``url`` in ``tab`` (a phone-sized context) and measure everything at once.
+async def measure_on_phone(tab: Any, page: str) -> PhoneView:
+    """Measure everything at once on ``page``, loaded in ``tab`` (a phone-sized context).
 
     The sections are removed last: every other measurement sees the page as the site serves it.
     """
-    await tab.goto(url, wait_until="load")
     view = PhoneView(
         page,
         blocks_without_buttons=await tab.evaluate(SHOW_ALL),

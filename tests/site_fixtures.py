@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from phone_checks import PHONE, PhoneView, look_on_phone
+from phone_checks import PHONE, PhoneView, measure_on_phone
 
 ROOT = Path(__file__).parent.parent
 CHROMIUM_FLAGS = [
@@ -396,8 +396,12 @@ class PageView:
     # page and for each code cell of a notebook (IPython: it may hold `%magics`).
     python_copies: list[str] = field(default_factory=list)
     ipython_copies: list[str] = field(default_factory=list)
-    # axe-core's violations (WCAG 2.0 and 2.1 A and AA, and axe's best practices, as Lighthouse
-    # runs them), or None when the npm tools are not installed.
+    # Every file the page asked for, from the cache or not, as ``(URL, resource type)``, before
+    # the inspection rendered it all: what a first view downloads (tests/page_weight.py). Noted
+    # in the light visits, a desktop's.
+    used_files: list[tuple[str, str]] = field(default_factory=list)
+    # axe-core's violations (`RUN_AXE`: every rule in light, the colour rules in dark), or None
+    # when the npm tools are not installed.
     axe_violations: list[dict[str, Any]] | None = None
     # What the scripts test modules registered with `report_on_pages` returned, by name.
     reports: dict[str, Any] = field(default_factory=dict)
@@ -474,18 +478,31 @@ async () => {
 }
 """
 
+# axe-core's rules: WCAG 2.0 and 2.1, A and AA, and axe's best practices (Lighthouse's
+# accessibility score counts some of them). `RUN_AXE(false)` runs them all; `RUN_AXE(true)` only
+# those axe tags `cat.color` (contrast, links told apart by colour): the others judge the HTML,
+# ARIA, names and focus, which are the same in both colour schemes, so the light visits run them
+# and the dark ones, which see the same pages in other colours, run the colour rules alone.
 # `noHtml`: axe copies every checked element's outer HTML into its results (about 5% of a run on
 # a page of KaTeX markup); a violation is reported by its selector and summary instead.
 RUN_AXE = """
-() => (axe.configure({ noHtml: true }), axe.run(document, {
-  runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
-  resultTypes: ["violations"],
-}).then((results) => results.violations.map((violation) => ({
-  id: violation.id,
-  impact: violation.impact,
-  help: violation.help,
-  nodes: violation.nodes.map((node) => node.target.join(" ") + ": " + node.failureSummary),
-}))))
+async (colourOnly) => {
+  const tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
+  const colourRules = axe.getRules(tags)
+    .filter((rule) => rule.tags.includes("cat.color"))
+    .map((rule) => rule.ruleId);
+  axe.configure({ noHtml: true });
+  const results = await axe.run(document, {
+    runOnly: colourOnly ? { type: "rule", values: colourRules } : { type: "tag", values: tags },
+    resultTypes: ["violations"],
+  });
+  return results.violations.map((violation) => ({
+    id: violation.id,
+    impact: violation.impact,
+    help: violation.help,
+    nodes: violation.nodes.map((node) => node.target.join(" ") + ": " + node.failureSummary),
+  }));
+}
 """
 
 
@@ -496,6 +513,8 @@ class _Recorder:
         self.local_host = local_host
         self.view: PageView | None = None
         self.in_flight = 0
+        # Until the inspection renders the whole page, images and fonts far down it too.
+        self.first_view = True
         # The page each request was made for: Chromium asks for a favicon after the load, and
         # the next page's load may cut it off; that is the test leaving, not a broken link.
         self.asked_by: dict[Any, PageView | None] = {}
@@ -515,9 +534,18 @@ class _Recorder:
         if self.view is not None:
             getattr(self.view, kind).append(entry)
 
+    def start(self, view: PageView, first_view: bool) -> None:
+        """Attribute what the tab does from now on to ``view``, a page about to be loaded; note
+        the files it asks for if ``first_view`` (until ``self.first_view`` is set False)."""
+        self.view = view
+        self.in_flight = 0
+        self.first_view = first_view
+
     def _on_request(self, request: Any) -> None:
         self.in_flight += 1
         self.asked_by[request] = self.view
+        if self.view is not None and self.first_view:
+            self.view.used_files.append((request.url, request.resource_type))
         host = urlparse(request.url).netloc
         if host not in ("", self.local_host) and not request.url.startswith(("data:", "blob:")):
             self._note("foreign_requests", request.url)
@@ -529,8 +557,13 @@ class _Recorder:
     def _on_failed(self, request: Any) -> None:
         self.in_flight -= 1
         asked_by = self.asked_by.pop(request, None)
-        if asked_by is not self.view and request.failure == "net::ERR_ABORTED":
-            return  # a request of the page left behind, cut off by the next page's load
+        if request.failure == "net::ERR_ABORTED":
+            if asked_by is not self.view:
+                return  # a request of the page left behind, cut off by the next page's load
+            if urlparse(request.url).path.endswith("/favicon.png"):
+                # The browser's own request for its tab's icon, which it may drop when the window
+                # changes (the phone's measurements resize it); a missing icon is a 404 instead.
+                return
         self._note("failed_requests", f"{request.url} ({request.failure})")
 
     def _on_response(self, response: Any) -> None:
@@ -580,16 +613,52 @@ def watch_errors(tab: Any, site_url: str) -> list[str]:
 async def _view_page(
     tab: Any, recorder: _Recorder, url: str, view: PageView, axe: str | None
 ) -> None:
-    recorder.view = view
-    recorder.in_flight = 0
+    """A desktop's visit: load, inspect, then every axe rule.
+
+    The inspection waits for the network to be quiet (half a second without a request, as a
+    cold load's weighing does, tests/page_weight.py): everything asked for until then is what a
+    first view downloads (`PageView.used_files`).
+    """
+    recorder.start(view, first_view=True)
+    await tab.goto(url, wait_until="networkidle")
+    recorder.first_view = False
+    await _inspect(tab, view)
+    await _run_axe(tab, view, axe, colour_only=False)
+    await recorder.settle(tab)
+    recorder.view = None
+
+
+async def _view_page_then_on_phone(
+    tab: Any, recorder: _Recorder, url: str, view: PageView, axe: str | None, touch: Any
+) -> PhoneView:
+    """A desktop's visit with axe's colour rules, then the same page on a phone: the window
+    narrowed to a phone's and touch turned on (``touch``: a CDP session of the tab), as a
+    reader who turns a tablet sees it, measured as tests/phone_checks.py says.
+
+    One load serves both, which spares the suite loading every page once more. The phone comes
+    second because its measurements open and unwrap the page's sections. Touch is turned
+    off again for the next page: a browser notices that there is a mouse again only when it
+    loads a page, and until then styles the page for touch.
+    """
+    recorder.start(view, first_view=False)
     await tab.goto(url, wait_until="load")
     await _inspect(tab, view)
+    await _run_axe(tab, view, axe, colour_only=True)
+    await touch.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 1})
+    await tab.set_viewport_size(PHONE)
+    on_phone = await measure_on_phone(tab, view.page)
+    await recorder.settle(tab)
+    recorder.view = None
+    await touch.send("Emulation.setTouchEmulationEnabled", {"enabled": False})
+    await tab.set_viewport_size(DESKTOP)
+    return on_phone
+
+
+async def _run_axe(tab: Any, view: PageView, axe: str | None, colour_only: bool) -> None:
     if axe is not None:
         await _render_whole_page(tab)
         await tab.add_script_tag(content=axe)
-        view.axe_violations = await tab.evaluate(RUN_AXE)
-    await recorder.settle(tab)
-    recorder.view = None
+        view.axe_violations = await tab.evaluate(RUN_AXE, colour_only)
 
 
 async def _inspect(tab: Any, view: PageView) -> None:
@@ -653,8 +722,11 @@ def _page_file(directory: Path, page: str) -> Path:
     return directory / (page if page.endswith(".html") else page + "index.html")
 
 
-# The phone visits of `phone_views`, queued with the schemes' visits under this name.
+# The phone visits of `phone_views`: each visit in this scheme ends on a phone.
 PHONE_VISITS = "phone"
+PHONE_SCHEME = "dark"
+# Playwright's default window, the one the light visits and every other browser test use.
+DESKTOP = {"width": 1280, "height": 720}
 # A visit takes a few seconds, half a minute on a machine loaded to 30. One that takes longer
 # is stuck, and fails the tests that read the visits instead of leaving them waiting.
 VISIT_TIMEOUT_SECONDS = 180
@@ -667,18 +739,39 @@ def _kinds_needed(config: pytest.Config) -> list[str]:
     return kinds + ([PHONE_VISITS] if "phone_views" in needed else [])
 
 
-async def _open_contexts(browser: Any, kinds: list[str]) -> dict[str, Any]:
-    """One context per kind of visit, shared by the tabs: its cache keeps the theme's files
-    (and their compiled scripts) from one page to the next, as a reader's does."""
-    contexts = {}
-    for kind in kinds:
-        if kind == PHONE_VISITS:
-            contexts[kind] = await browser.new_context(
-                viewport=PHONE, device_scale_factor=1, has_touch=True
-            )
-        else:
-            contexts[kind] = await browser.new_context(color_scheme=kind)
-    return contexts
+def _schemes_to_visit(results: dict[str, Future[Any]]) -> list[str]:
+    """The schemes whose visits give ``results``: the phone's views come with `PHONE_SCHEME`'s."""
+    return [
+        scheme
+        for scheme in SCHEMES
+        if scheme in results or (scheme == PHONE_SCHEME and PHONE_VISITS in results)
+    ]
+
+
+async def _open_contexts(browser: Any, schemes: list[str]) -> dict[str, Any]:
+    """One context per scheme, shared by the tabs: its cache keeps the theme's files (and their
+    compiled scripts) from one page to the next, as a reader's does. A phone shows one CSS pixel
+    per pixel of the screen here, so that its measurements are in whole pixels."""
+    return {
+        scheme: await browser.new_context(
+            color_scheme=scheme, viewport=DESKTOP, device_scale_factor=1
+        )
+        for scheme in schemes
+    }
+
+
+@dataclass(frozen=True)
+class _Tab:
+    """A tab of the visits, what it loads and does, and a CDP session to turn touch on and off."""
+
+    page: Any
+    recorder: _Recorder
+    touch: Any
+
+    @classmethod
+    async def open(cls, context: Any, local_host: str) -> _Tab:
+        page = await context.new_page()
+        return cls(page, _Recorder(page, local_host), await context.new_cdp_session(page))
 
 
 async def _view_site(
@@ -687,52 +780,60 @@ async def _view_site(
     results: dict[str, Future[Any]],
     visit_timeout: float = VISIT_TIMEOUT_SECONDS,
 ) -> None:
-    """Visit every page for each kind in ``results`` (a scheme, or ``"phone"``), ``TABS`` at a
-    time; each kind's views in ``results`` as soon as its last page is seen (in that order).
-    A visit that takes more than ``visit_timeout`` seconds fails them all, naming its page."""
+    """Visit every page in each scheme that ``results`` needs, ``TABS`` at a time, on a desktop;
+    the visits in `PHONE_SCHEME` end on a phone. Each scheme's views (and the phone's) go to
+    ``results`` as soon as its last page is seen. A visit that takes more than
+    ``visit_timeout`` seconds fails them all, naming its page."""
     from playwright.async_api import async_playwright
 
     axe_script = NODE_MODULES / "axe-core" / "axe.min.js"
     axe = axe_script.read_text(encoding="utf-8") if axe_script.is_file() else None
     local_host = urlparse(site.url).netloc
     pages = _by_size(site)
-    views: dict[str, dict[str, Any]] = {
-        kind: {} if kind == PHONE_VISITS else SchemeViews(kind) for kind in results
-    }
-    queue = [(kind, page) for kind in results for page in pages]
+    schemes = _schemes_to_visit(results)
+    views = {scheme: SchemeViews(scheme) for scheme in schemes}
+    phone_views: dict[str, PhoneView] = {}
+    queue = [(scheme, page) for scheme in schemes for page in pages]
     queue.reverse()
 
-    async def visit(tab: Any, recorder: _Recorder, kind: str, page: str) -> Any:
-        if kind == PHONE_VISITS:
-            return await look_on_phone(tab, site.url + page, page)
-        view = PageView(page, kind)
-        await _view_page(tab, recorder, site.url + page, view, axe)
-        return view
+    async def visit(tab: _Tab, scheme: str, page: str) -> None:
+        view = PageView(page, scheme)
+        if scheme == PHONE_SCHEME:
+            phone_views[page] = await _view_page_then_on_phone(
+                tab.page, tab.recorder, site.url + page, view, axe, tab.touch
+            )
+        else:
+            await _view_page(tab.page, tab.recorder, site.url + page, view, axe)
+        views[scheme][page] = view
+
+    def publish(scheme: str) -> None:
+        if scheme in results:
+            results[scheme].set_result(views[scheme])
+        if scheme == PHONE_SCHEME and PHONE_VISITS in results:
+            results[PHONE_VISITS].set_result(phone_views)
 
     async def visit_pages(contexts: dict[str, Any]) -> None:
-        tabs: dict[str, tuple[Any, _Recorder]] = {}
+        tabs: dict[str, _Tab] = {}
         while queue:
-            kind, page = queue.pop()
-            if kind not in tabs:
-                tab = await contexts[kind].new_page()
-                tabs[kind] = (tab, _Recorder(tab, local_host))
+            scheme, page = queue.pop()
+            if scheme not in tabs:
+                tabs[scheme] = await _Tab.open(contexts[scheme], local_host)
             try:
-                views[kind][page] = await asyncio.wait_for(
-                    visit(*tabs[kind], kind, page), visit_timeout
-                )
+                await asyncio.wait_for(visit(tabs[scheme], scheme, page), visit_timeout)
             except TimeoutError:
                 # A script that waits forever (a font that never arrives, say) would otherwise
                 # leave every test that reads the visits waiting: fail them, naming the page.
                 raise TimeoutError(
-                    f"the {kind} visit of {site.url + page} did not finish within {visit_timeout} s"
+                    f"the {scheme} visit of {site.url + page} did not finish within"
+                    f" {visit_timeout} s"
                 ) from None
-            if len(views[kind]) == len(pages):
-                results[kind].set_result(views[kind])
+            if len(views[scheme]) == len(pages):
+                publish(scheme)
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         try:
-            contexts = await _open_contexts(browser, list(results))
+            contexts = await _open_contexts(browser, schemes)
             await asyncio.gather(*(visit_pages(contexts) for _ in range(TABS)))
         finally:
             await browser.close()
@@ -763,7 +864,7 @@ def _start_page_views(config: pytest.Config) -> dict[str, Future[Any]]:
 
 @starts_early("phone_views")
 def _start_phone_views(config: pytest.Config) -> dict[str, Future[Any]]:
-    # The same visits: the phone is one more kind of visit in the same browser.
+    # The same visits: the dark ones are made on a phone.
     return early(config, "page_views")  # type: ignore[no-any-return]
 
 
@@ -772,10 +873,12 @@ def page_views(request: pytest.FixtureRequest, built_site: BuiltSite) -> SchemeV
     """Every page of the site, loaded once in one colour scheme (the fixture's parameter).
 
     One visit gathers what every reader-level test checks (errors, requests, math, images, copy
-    text, axe-core, and the reports test modules ask for with `report_on_pages`), so adding a
-    check adds no page load. The visits start in the background as soon as the site is built
-    (`starts_early`), both schemes at once; a test that takes this fixture runs once per scheme
-    and waits for that scheme's visits.
+    text, the files used, axe-core, and the reports test modules ask for with
+    `report_on_pages`), so adding a check adds no page load. Each visit is a desktop's; a dark
+    visit then narrows the window to a phone's and measures the page there (`phone_views`).
+    The visits start in the background as soon as the site is built (`starts_early`), both
+    schemes at once; a test that takes this fixture runs once per scheme and waits for that
+    scheme's visits.
     """
     require_chromium()
     views: SchemeViews = result_of(
@@ -786,8 +889,8 @@ def page_views(request: pytest.FixtureRequest, built_site: BuiltSite) -> SchemeV
 
 @pytest.fixture(scope="session")
 def phone_views(request: pytest.FixtureRequest, built_site: BuiltSite) -> dict[str, PhoneView]:
-    """Every page of the site on a phone, visited once beside the page views: ``{page: view}``
-    (what each visit measures: tests/phone_checks.py)."""
+    """Every page of the site on a phone: ``{page: view}``, measured in the dark visits of
+    `page_views` (what each visit measures: tests/phone_checks.py)."""
     require_chromium()
     views: dict[str, PhoneView] = result_of(
         early(request.config, "phone_views")[PHONE_VISITS], "the phone visits"

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 from urllib.request import urlopen
 
 import pytest
+from page_weight import PageWeight, measure_page, weigh_files
 from site_fixtures import (
     INSPECT_PAGE,
     SCHEMES,
@@ -79,6 +80,54 @@ def test_math_is_rendered_and_no_raw_tex_is_left(page_views: SchemeViews) -> Non
 
 def test_every_image_loads(page_views: SchemeViews) -> None:
     assert page_views.problems(lambda view: view.broken_images) == {}
+
+
+# What a first view of any page may download, gzipped: the budget of a chapter, kept by all.
+FIRST_VIEW_BUDGET = 200_000
+
+
+def first_view(built_site: BuiltSite, page: str, view: PageView) -> PageWeight:
+    return weigh_files(built_site.url + page, view.used_files, built_site.directory, built_site.url)
+
+
+@LIGHT_ONLY
+def test_every_first_view_is_within_the_weight_budget(
+    built_site: BuiltSite, page_views: SchemeViews
+) -> None:
+    """The HTML, CSS, JS, fonts, images and data each page used in its visit, gzipped as a
+    server sends them. The search index is not among them: it is fetched when the reader
+    searches (overrides/partials/lazy-search-index.html)."""
+    weights = {page: first_view(built_site, page, view) for page, view in page_views.items()}
+    over = {
+        page: (weight.page_total, weight.by_kind())
+        for page, weight in weights.items()
+        if weight.page_total > FIRST_VIEW_BUDGET
+    }
+    assert over == {}
+    assert all({"html", "css", "js"} <= weight.by_kind().keys() for weight in weights.values())
+    assert not any(
+        "search_index" in resource.url for w in weights.values() for resource in w.resources
+    )
+
+
+@LIGHT_ONLY
+def test_a_first_view_weighs_what_a_cold_load_downloads(
+    built_site: BuiltSite, browser: Any, page_views: SchemeViews
+) -> None:
+    """The visits share a cache, as a reader's browser does; the files a page used still weigh
+    what a browser with an empty cache downloads for it, file for file."""
+    page = "multivariable/gradient/"
+    cold = measure_page(browser, built_site.url + page)
+    warm = first_view(built_site, page, page_views[page])
+    assert by_path(warm, built_site.url) == by_path(cold, built_site.url)
+
+
+def by_path(weight: PageWeight, site_url: str) -> dict[str, tuple[str, int, int]]:
+    """``{path: (kind, bytes, bytes on the wire)}`` of every file a view downloaded."""
+    return {
+        file.url.removeprefix(site_url): (file.kind, file.raw_bytes, file.wire_bytes)
+        for file in weight.resources
+    }
 
 
 def copy_problems(view: PageView) -> list[str]:

@@ -20,8 +20,8 @@ from urllib.parse import urljoin, urlparse
 
 import nbformat
 import pytest
-from page_weight import record_responses, weigh
 from site_fixtures import (
+    SCHEMES,
     BuiltSite,
     SchemeViews,
     early,
@@ -29,7 +29,6 @@ from site_fixtures import (
     report_on_pages,
     result_of,
     starts_early,
-    watch_errors,
 )
 
 ROOT = Path(__file__).parent.parent
@@ -43,9 +42,6 @@ REPO_URL = re.search(r"^repo_url: (\S+)$", MKDOCS_YML, flags=re.MULTILINE).group
 PUBLISHED_URL = re.search(
     r'^site_url: !ENV \[SITE_URL, "(\S+)"\]$', MKDOCS_YML, flags=re.MULTILINE
 ).group(1)
-# A first view of a notebook page (HTML, CSS, JS, fonts, images), gzipped. The search index,
-# fetched by a worker for every page alike, is reported by bench/bench_notebook_weight.py.
-PAGE_WEIGHT_BUDGET = 250_000
 CELL_TIMEOUT_SECONDS = 120
 CONCURRENT_KERNELS = 3
 # Characters a code cell shows on a desktop page before it scrolls sideways: measured in
@@ -344,37 +340,12 @@ class TestNotebookPage:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_first_view_renders_cleanly_in_light_within_the_weight_budget(
-    built_site: BuiltSite, browser: Any, name: str
-) -> None:
-    """One cold load per page (empty cache): errors, math, colours and weight at once."""
-    url = built_site.url + page_of(name)
-    context = browser.new_context(color_scheme="light")
-    tab = context.new_page()
-    errors = watch_errors(tab, built_site.url)
-    responses = record_responses(tab)
-    tab.goto(url, wait_until="networkidle")
-    wait_for_math(tab)
-    report = tab.evaluate(PAGE_REPORT)
-    weight = weigh(url, responses)
-    context.close()
-    assert errors == []
-    assert_renders_cleanly(report, scheme="default")
-    assert weight.page_total <= PAGE_WEIGHT_BUDGET, weight.by_kind()
-
-
-@pytest.mark.parametrize("page_views", ["dark"], indirect=True)
-@pytest.mark.parametrize("name", NAMES)
-def test_renders_cleanly_in_dark(page_views: SchemeViews, name: str) -> None:
-    """Read from the page's dark visit (`page_views`), which ran `PAGE_REPORT` once loaded."""
+def test_renders_cleanly(page_views: SchemeViews, name: str) -> None:
+    """Read from the page's visit in each scheme (`page_views`), which ran `PAGE_REPORT` once
+    loaded; its weight is checked with every page's (tests/test_browser.py)."""
     view = page_views[page_of(name)]
     assert view.errors + view.failed_requests + view.foreign_requests == []
-    assert_renders_cleanly(view.reports["notebook"], scheme="slate")
-
-
-def wait_for_math(tab: Any) -> None:
-    # The network goes idle before a CPU-starved page has run its scripts: wait for KaTeX.
-    tab.wait_for_function("document.querySelector('.jupyter-wrapper .katex') !== null")
+    assert_renders_cleanly(view.reports["notebook"], scheme=SCHEMES[page_views.scheme])
 
 
 def assert_renders_cleanly(report: dict[str, Any], scheme: str) -> None:
@@ -425,5 +396,5 @@ PAGE_REPORT = """() => {
   };
 }"""
 
-# The page views run it on every notebook page, in both schemes (`test_renders_cleanly_in_dark`).
+# The page views run it on every notebook page, in both schemes (`test_renders_cleanly`).
 report_on_pages("notebook", PAGE_REPORT, lambda page: page.startswith("notebooks/"))
