@@ -174,6 +174,32 @@ class TestDerivative:
             rtol = FIRST_RTOL if order == 1 else SECOND_RTOL
             assert abs(est.value - exact) <= 10 * rtol * max(abs(exact), 1.0)
 
+    @pytest.mark.parametrize(
+        ("expr", "x", "step"),
+        [
+            # Found by a 1000-example run (H_xx of x y z + atan(x - y) at y = -1.568): one
+            # round, off by 5.8e-11 with a bound of 4.4e-11.
+            (sp.atan(T + 1.5680109138096112), 0.0, None),
+            # The worst of a scan of 0 < x < 3, at the default step and twice it: 1.9 and 2.0
+            # times their bounds.
+            (1 / (1 + (T + 1.936) ** 2), 0.0, 2.0**-5),
+            (sp.atan(T), 1.596, 2.0**-4),
+        ],
+        ids=["atan-adaptive", "1/(1+t^2)-h=2^-5", "atan-h=2^-4"],
+    )
+    def test_bound_covers_oscillating_taylor_coefficients(
+        self, expr: sp.Expr, x: float, step: float | None
+    ) -> None:
+        # Complex poles (at +-i) make f's Taylor coefficients oscillate as they fall: the top
+        # ones the stencil fixes sat near a node, so their ratios fell 13 times faster than
+        # the coefficients beyond. The recurrence such coefficients follow predicts those.
+        exact = float(sp.diff(expr, T, 2).evalf(30, subs={T: x}))
+        with no_warning():
+            est = numeric.derivative(
+                sp.lambdify(T, expr, "math"), x, order=2, step=step, full_output=True
+            )
+        assert abs(est.value - exact) <= est.error
+
     def test_zero_derivative_of_a_flat_power_is_not_flagged(self) -> None:
         # x^7 at 0: every stencil value is tiny, yet 0 is well determined against the slopes
         # f shows over the stencil.
@@ -989,6 +1015,16 @@ class TestHessian:
         # The better bound of the two wins when they agree.
         point = [1.5926353261080984e-05, -7.588859068406259e-15, -1.5528766327568513e-12]
         assert_reliable_hessian_within_rounding(FIELDS[1], point)
+
+    def test_bound_covers_oscillating_taylor_coefficients(self) -> None:
+        # bench_numeric's field table: H_xx is atan''(x - y) at x - y = -1.565, whose Taylor
+        # coefficients oscillate (poles at +-i); from the rate of the top ones alone its bound
+        # was 3.3e-11 for an error of 5.3e-11.
+        expr, point = FIELDS[2], [0.0, 1.5648376380023166, 1.1022557698907578]
+        exact = sympy_hessian(expr, point)
+        with no_warning():
+            est = numeric.hessian(as_numpy(expr), point, full_output=True)
+        assert np.all(np.abs(est.value - exact) <= est.error)
 
     def test_saddle_of_the_slides(self) -> None:
         with no_warning():
