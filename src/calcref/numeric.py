@@ -1681,7 +1681,8 @@ def derivative(
     The central estimate is the 7-point stencil of order 6,
     ``(45 (f_1 - f_-1) - 9 (f_2 - f_-2) + (f_3 - f_-3)) / (60 h)``, at ``h = 2^-7 max(1, |x|)``
     (``2^-5`` for the second derivative) rounded up to a power of two. Its error bound adds the
-    truncation error, extrapolated from the Taylor coefficients the seven values fix and from
+    truncation error, extrapolated from the Taylor coefficients the seven values fix (at the
+    rate they fall, or by the recurrence they follow where they oscillate, as atan's) and from
     the gaps between the nested 3-, 5- and 7-point estimates, to the round-off: the weights
     times the noise of f, at least ``eps (|f| + |x f'|)`` and more where the values show it.
     When that bound is not small, the step moves towards the balance of the two errors (or
