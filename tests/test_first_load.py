@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from phone_checks import PHONE
 from site_fixtures import BuiltSite
 
@@ -27,10 +28,18 @@ INVALIDATION_TRACKING = "disabled-by-default-devtools.timeline.invalidationTrack
 TRACE = ["devtools.timeline", INVALIDATION_TRACKING, "disabled-by-default-devtools.timeline.stack"]
 
 
-def _invalidations(browser: Any, url: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Style invalidations scheduled while ``url`` loads, and the page's state after."""
-    scheduled, _, state = _trace_start(browser, url)
-    return scheduled, state
+# A chapter, and the longest page of typeset maths; on a phone, where most sections start below
+# the screen.
+TRACED_PAGES = ("derivatives/derivative-1d/", "multivariable/gradient/")
+
+
+@pytest.fixture(scope="module")
+def traced_starts(
+    built_site: BuiltSite, browser: Any
+) -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]]:
+    """``{page: _trace_start(...)}`` for each of `TRACED_PAGES`: one traced load serves the
+    tests of restyles and of deferred sections."""
+    return {page: _trace_start(browser, built_site.url + page, PHONE) for page in TRACED_PAGES}
 
 
 def _trace_start(
@@ -81,10 +90,11 @@ def _is_root_class_change(data: dict[str, Any]) -> bool:
     )
 
 
+@pytest.mark.parametrize("page", TRACED_PAGES)
 def test_material_starts_without_restyling_the_whole_page(
-    built_site: BuiltSite, browser: Any
+    traced_starts: dict[str, Any], page: str
 ) -> None:
-    scheduled, state = _invalidations(browser, built_site.url + "derivatives/derivative-1d/")
+    scheduled, _, state = traced_starts[page]
     root_class_changes = [data for data in scheduled if _is_root_class_change(data)]
     assert root_class_changes == []
     # The state Material's script leaves: `js`, not `no-js`; the focus-visible polyfill active.
@@ -111,13 +121,13 @@ def test_the_trace_sees_a_restyle_when_there_is_one(built_site: BuiltSite, brows
     )
 
 
+@pytest.mark.parametrize("page", TRACED_PAGES)
 def test_material_starts_without_rendering_deferred_sections(
-    built_site: BuiltSite, browser: Any
+    traced_starts: dict[str, Any], page: str
 ) -> None:
     """The table of contents and the code blocks leave the sections below the screen alone."""
-    for page in ("derivatives/derivative-1d/", "multivariable/gradient/"):
-        _, forced, _ = _trace_start(browser, built_site.url + page, PHONE)
-        assert [event.get("nodeName") for event in forced] == [], page
+    _, forced, _ = traced_starts[page]
+    assert [event.get("nodeName") for event in forced] == []
 
 
 def test_the_trace_sees_a_section_rendered_by_a_script(built_site: BuiltSite, browser: Any) -> None:
