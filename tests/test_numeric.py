@@ -771,6 +771,26 @@ class TestGradient:
         assert np.all(np.abs(est.value - exact) <= est.error)
         assert np.max(est.error) <= 1e-13 * max(np.max(np.abs(exact)), 1.0)
 
+    def test_complex_step_at_a_subnormal_coordinate(self) -> None:
+        # Found by a search of tiny points: the real check along z = 5e-324 had a step of 0,
+        # and dividing its gap by that step raised "invalid value encountered in divide".
+        expr, point = FIELDS[1], [7.187432759569474e-10, 5e-14, 5e-324]
+        f = sp.lambdify([(X, Y, Z)], expr, "numpy")
+        est = honest_estimate(lambda *a, **k: numeric.gradient(*a, method="complex", **k), f, point)
+        assert np.all(np.abs(est.value - sympy_gradient(expr, point)) <= est.error)
+
+    def test_complex_step_slope_that_underflows(self) -> None:
+        # Found by a search of tiny points: df/dy = e^y sin(x) = -1.1e-308 at a subnormal x;
+        # h f' (h = 2^-60) underflowed to 0, and the slope came out 0 with a bound of 0. The
+        # imaginary part keeps only a few subnormal spacings then, and the bound says so.
+        expr = FIELDS[0]
+        point = [-1.1125369292536007e-308, -1.1125369292536007e-308, 3.6155171834346936e-10]
+        f = sp.lambdify([(X, Y, Z)], expr, "numpy")
+        est = honest_estimate(
+            lambda *a, **k: numeric.partial_derivative(*a, method="complex", **k), f, point, 1
+        )
+        assert abs(est.value - sympy_gradient(expr, point)[1]) <= est.error <= 1e-300
+
     def test_batched_equals_one_by_one(self) -> None:
         def f(v: Any) -> Any:
             return np.sum(np.sin(v) * np.arange(1, 4), axis=-1)

@@ -40,6 +40,9 @@ __all__ = [
 ]
 
 _EPS = float(np.finfo(np.float64).eps)
+# The spacing of float64 next to 0: an imaginary part h f' below ~ 2^-1022 keeps only this
+# absolute precision, so a complex-step slope is known to no better than this over h.
+_SUBNORMAL_SPACING = 2.0**-1074
 _METHODS: tuple[Method, ...] = ("central", "forward", "backward", "complex")
 # Initial steps, relative to the scale max(1, |x|): near the optimum of the order-6 stencils on
 # functions of unit scale (truncation h**6 |f^(7)| / 140 against round-off ~ eps / h), and powers
@@ -1219,13 +1222,15 @@ def _complex_lines(
         if agrees:
             # The curvature along the check's mix of directions stands in for each line's.
             return [
-                _complex_result(s, np.zeros_like(s), True, x, u, curvature * float(u @ u))
-                for s, u in zip(slopes, directions, strict=True)
+                _complex_result(s, np.zeros_like(s), True, x, u, curvature * float(u @ u), h)
+                for s, u, h in zip(slopes, directions, tiny.tolist(), strict=True)
             ]
     gaps, curvatures = _line_gaps(sampler, x, f0, directions, guard, slopes)
     return [
-        _complex_result(s, gap, bool(ok), x, u, c)
-        for s, gap, ok, u, c in zip(slopes, gaps, finite, directions, curvatures, strict=True)
+        _complex_result(s, gap, bool(ok), x, u, c * float(u @ u), h)
+        for s, gap, ok, u, c, h in zip(
+            slopes, gaps, finite, directions, curvatures, tiny.tolist(), strict=True
+        )
     ]
 
 
@@ -1251,21 +1256,28 @@ def _agrees(
     magnitude = np.abs(np.vstack([plus, minus, f0])).max(axis=0)
     step = float(np.max(np.abs(delta)))
     tolerance = _guard_tolerance(size + np.abs(central), magnitude, step)
-    curvature = _curvature(plus, minus, f0, float(delta @ delta))
+    curvature = _curvature(plus, minus, f0, delta)
     return bool(np.all(np.abs(predicted - central) <= tolerance)), curvature
 
 
 def _curvature(
-    plus: FloatArray, minus: FloatArray, f0: FloatArray, length_squared: float
+    plus: FloatArray, minus: FloatArray, f0: FloatArray, delta: FloatArray
 ) -> FloatArray:
     """|f''| along a check's displacement d, per |d|^2, from f(x + d), f(x - d) and f(x).
 
     Only the part of the second difference above its own round-off counts: with f near 1e8
-    the difference is all rounding, and says nothing about f's curvature.
+    the difference is all rounding, and says nothing about f's curvature. |d| is taken without
+    squaring its entries, which underflow at a subnormal x.
     """
     second = np.abs(plus + minus - 2 * f0)
     rounding = 4 * _EPS * (np.abs(plus) + np.abs(minus) + 2 * np.abs(f0))
-    return np.asarray(np.maximum(second - rounding, 0.0) / length_squared, dtype=np.float64)
+    excess = np.maximum(second - rounding, 0.0)
+    largest = float(np.max(np.abs(delta)))
+    if largest == 0:  # the check did not move: it says nothing about curvature
+        return np.zeros_like(excess)
+    length = largest * float(np.linalg.norm(delta / largest))
+    with np.errstate(over="ignore"):  # an infinite curvature makes an infinite, honest bound
+        return np.asarray(excess / length / length, dtype=np.float64)
 
 
 def _guard_tolerance(size: FloatArray, magnitude: FloatArray, step: float) -> FloatArray:
@@ -1289,7 +1301,7 @@ def _line_gaps(
     """Per line, the gap between its complex slope and a real central difference, and f''.
 
     The gap is 0 where they agree within the tolerance; f's curvature along the line is per
-    unit of t squared (see `_curvature`).
+    unit of length squared (see `_curvature`).
     """
     moves = guard[:, None] * directions
     plus, minus = np.split(sampler(np.concatenate([x + moves, x - moves])), 2)
@@ -1301,8 +1313,10 @@ def _line_gaps(
         size = np.abs(predicted) + np.abs(central)
         gap = np.abs(predicted - central)
         within = gap <= _guard_tolerance(size, magnitude, float(guard[k]))
-        gaps.append(np.where(within, 0.0, gap / guard[k]))
-        curvatures.append(_curvature(plus[k], minus[k], f0, float(guard[k]) ** 2))
+        # A check step that underflows to 0 (x_k subnormal) moves nothing and agrees.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gaps.append(np.where(within, 0.0, gap / guard[k]))
+        curvatures.append(_curvature(plus[k], minus[k], f0, moves[k]))
     return gaps, curvatures
 
 
@@ -1313,6 +1327,7 @@ def _complex_result(
     x: FloatArray,
     direction: FloatArray,
     curvature: FloatArray,
+    tiny: float,
 ) -> _LineResult:
     """Return one line's complex-step slope with its error bound and problem, if any.
 
@@ -1322,8 +1337,9 @@ def _complex_result(
     by eps |5 t|). A term changes with t at about the rate f' does, |f''|, so over x's own
     scale along the line, max(1, |x|), where f is assumed to vary, it reaches about that scale
     times |f''|: the rounding is bounded by 16 eps (|slope| + max(1, |x|) |f''|), with |f''|
-    from the real check (`curvature`, per unit of t squared). (Not by f's size: a constant 1e8
-    added to f does not touch the imaginary part.)
+    from the real check (`curvature`, per unit of t squared), and by 16 subnormal spacings
+    over the complex step `tiny`, where h f' underflows. (Not by f's size: a constant 1e8 added
+    to f does not touch the imaginary part.)
     """
     if not finite:
         infinite = np.full_like(slope, np.inf)
@@ -1332,7 +1348,7 @@ def _complex_result(
         # How much the slope changes over x's own scale is also what a slope of 0 is judged
         # reliable against (as `_scale_of_change` for real steps).
         change = float(_own_scale(x, direction)) * curvature
-        rounding = 16 * _EPS * (np.abs(slope) + change)
+        rounding = 16 * (_EPS * (np.abs(slope) + change) + _SUBNORMAL_SPACING / tiny)
         return _LineResult(slope, rounding, np.maximum(np.abs(slope), change))
     return _LineResult(slope, gap, np.abs(slope), _NOT_ANALYTIC)
 
@@ -1381,9 +1397,11 @@ def _complex_second(
     # do change by H_ij per unit of x_j, so over x_j's own scale, max(1, |x_j|), where f is
     # assumed to vary (the steps assume it too), they reach about that scale times |H_ij|
     # (x z: |z| |H_yz|; e^z: |H|). (The rounding of x + t u_j itself moves a slope by
-    # eps |x_j| |H_ij|, within that.)
+    # eps |x_j| |H_ij|, within that.) An imaginary part that underflows keeps only an absolute
+    # precision, a few subnormal spacings.
     own = _own_scale(x, directions)[[j for _, j in pairs]][:, None]
-    noise = _EPS * (np.abs(slopes).max(axis=1) + own * np.abs(value))
+    resolution = _SUBNORMAL_SPACING / np.array([tiny[i] for i, _ in pairs])[:, None]
+    noise = _EPS * (np.abs(slopes).max(axis=1) + own * np.abs(value)) + 16 * resolution
     # Slopes off by at most `noise` move the order-g^4 estimate by 1.5 noise / g; the bound
     # takes 4 times that (as _REPORTED_ROUNDING), plus the gap to the order-g^2 estimate, which
     # bounds the truncation (the order-g^2 estimate errs by about gap / 3).
