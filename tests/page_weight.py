@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 _COMPRESSIBLE = ("text/", "javascript", "json", "svg", "xml")
 _KINDS = {
@@ -72,6 +72,24 @@ def wire_size(body: bytes, content_type: str) -> int:
     return len(body)
 
 
+# A first view has settled once Material's scripts ran (they fetch the sitemap and start the
+# search worker), the fonts its text needs arrived and two frames were drawn (lazy images in
+# view are asked for); then the network is quiet for `FIRST_VIEW_QUIET_SECONDS`, for the
+# favicon, which the browser asks for a moment after the load. On a loaded machine the network
+# can fall quiet for half a second before the scripts run, so quiet alone does not tell.
+FIRST_VIEW_SETTLED = """
+async () => {
+  await Promise.race([
+    new Promise((resolve) => document$.subscribe(() => resolve())),
+    new Promise((resolve) => setTimeout(resolve, 5000)),
+  ]);
+  await document.fonts.ready;
+  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+}
+"""
+FIRST_VIEW_QUIET_SECONDS = 0.5
+
+
 def record_responses(tab: Any) -> list[Any]:
     """Collect every response ``tab`` receives from now on (its workers' included)."""
     responses: list[Any] = []
@@ -93,11 +111,14 @@ def weigh(url: str, responses: list[Any]) -> PageWeight:
 
 
 def measure_page(browser: Any, url: str) -> PageWeight:
-    """Load ``url`` in a fresh context (empty cache) until the network is idle; weigh it."""
+    """Load ``url`` in a fresh context (empty cache) until its first view settled; weigh it."""
     context = browser.new_context()
     tab = context.new_page()
     responses = record_responses(tab)
-    tab.goto(url, wait_until="networkidle")
+    tab.goto(url, wait_until="load")
+    tab.evaluate(FIRST_VIEW_SETTLED)
+    # Playwright's network idle is half a second without a request: `FIRST_VIEW_QUIET_SECONDS`.
+    tab.wait_for_load_state("networkidle")
     weight = weigh(url, responses)
     context.close()
     return weight
@@ -108,13 +129,15 @@ def weigh_files(
 ) -> PageWeight:
     """The weight of a first view of ``url`` from the files it used, as ``(URL, resource type)``:
     each file of the site in ``directory`` (served at ``site_url``) counted once, as `weigh`
-    counts what a server sends. A page loaded from a warm cache still reports every file it
-    used, so a visit that follows others can weigh its page as a first visitor downloads it.
+    counts what a server sends. A page loaded in a new tab reports every file it asks for,
+    from the cache or not, so a visit that follows others in the same context can weigh its
+    page as a first visitor downloads it (a tab that showed other pages may also report fonts
+    they used).
     """
     base_path = urlparse(site_url).path
     resources = {}
     for used_url, resource_type in used:
-        path = urlparse(used_url).path.removeprefix(base_path)
+        path = unquote(urlparse(used_url).path).removeprefix(unquote(base_path))
         # Another host's files are not the site's to weigh (the browser tests fail on them).
         if not used_url.startswith(site_url) or path in resources:
             continue

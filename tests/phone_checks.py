@@ -1,7 +1,7 @@
 """What a page shows on a phone, 390 x 844 CSS pixels (an iPhone 12 to 15), measured in one visit.
 
-`site_fixtures` visits every page of the site once on a phone, in dark (the dark page views and
-`phone_views` come from that one visit), and each visit measures what two test files check:
+`site_fixtures` sees every page of the site once on a phone, at the end of the page's dark visit
+(the window narrowed to a phone's, touch on), and measures what two test files check:
 
 - tests/test_phone_layout.py: no display formula wider than its column, no code line ending
   under Material's copy button, no page scrolling sideways;
@@ -139,7 +139,7 @@ def first_moved(deferred: list[Any], plain: list[Any]) -> str:
 
 
 async def measure_on_phone(tab: Any, page: str) -> PhoneView:
-    """Measure everything at once on ``page``, loaded in ``tab`` (a phone-sized context).
+    """Measure everything at once on ``page``, loaded in ``tab`` (a phone's window, touch on).
 
     The sections are removed last: every other measurement sees the page as the site serves it.
     """

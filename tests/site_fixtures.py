@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from page_weight import FIRST_VIEW_QUIET_SECONDS, FIRST_VIEW_SETTLED
 from phone_checks import PHONE, PhoneView, measure_on_phone
 
 ROOT = Path(__file__).parent.parent
@@ -400,8 +401,8 @@ class PageView:
     # the inspection rendered it all: what a first view downloads (tests/page_weight.py). Noted
     # in the light visits, a desktop's.
     used_files: list[tuple[str, str]] = field(default_factory=list)
-    # axe-core's violations (`RUN_AXE`: every rule in light, the colour rules in dark), or None
-    # when the npm tools are not installed.
+    # axe-core's violations (`RUN_AXE`: every rule in light, in dark those a scheme can change),
+    # or None when the npm tools are not installed.
     axe_violations: list[dict[str, Any]] | None = None
     # What the scripts test modules registered with `report_on_pages` returned, by name.
     reports: dict[str, Any] = field(default_factory=dict)
@@ -479,21 +480,26 @@ async () => {
 """
 
 # axe-core's rules: WCAG 2.0 and 2.1, A and AA, and axe's best practices (Lighthouse's
-# accessibility score counts some of them). `RUN_AXE(false)` runs them all; `RUN_AXE(true)` only
-# those axe tags `cat.color` (contrast, links told apart by colour): the others judge the HTML,
-# ARIA, names and focus, which are the same in both colour schemes, so the light visits run them
-# and the dark ones, which see the same pages in other colours, run the colour rules alone.
+# accessibility score counts some of them). `RUN_AXE(false)` runs them all. `RUN_AXE(true)` runs
+# those a colour scheme can change: the colour rules (axe's `cat.color`: contrast, links told
+# apart by colour) and the text alternatives (`cat.text-alternatives`), since each scheme shows
+# its own variant of a figure (`#only-light`, `#only-dark`) and axe skips hidden images. The
+# other rules judge the HTML, ARIA, names and focus of what both schemes show alike, so the
+# light visits run them and the dark visits do not run them again.
 # `noHtml`: axe copies every checked element's outer HTML into its results (about 5% of a run on
 # a page of KaTeX markup); a violation is reported by its selector and summary instead.
 RUN_AXE = """
-async (colourOnly) => {
+async (schemeRulesOnly) => {
   const tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
-  const colourRules = axe.getRules(tags)
-    .filter((rule) => rule.tags.includes("cat.color"))
+  const schemeCategories = ["cat.color", "cat.text-alternatives"];
+  const schemeRules = axe.getRules(tags)
+    .filter((rule) => rule.tags.some((tag) => schemeCategories.includes(tag)))
     .map((rule) => rule.ruleId);
   axe.configure({ noHtml: true });
   const results = await axe.run(document, {
-    runOnly: colourOnly ? { type: "rule", values: colourRules } : { type: "tag", values: tags },
+    runOnly: schemeRulesOnly
+      ? { type: "rule", values: schemeRules }
+      : { type: "tag", values: tags },
     resultTypes: ["violations"],
   });
   return results.violations.map((violation) => ({
@@ -512,9 +518,9 @@ class _Recorder:
     def __init__(self, tab: Any, local_host: str) -> None:
         self.local_host = local_host
         self.view: PageView | None = None
-        self.in_flight = 0
-        # Until the inspection renders the whole page, images and fonts far down it too.
-        self.first_view = True
+        # Whether the files the page asks for go to `PageView.used_files`: only until the
+        # inspection renders the whole page, which asks for the images and fonts far down it.
+        self.noting_files = False
         # The page each request was made for: Chromium asks for a favicon after the load, and
         # the next page's load may cut it off; that is the test leaving, not a broken link.
         self.asked_by: dict[Any, PageView | None] = {}
@@ -534,28 +540,24 @@ class _Recorder:
         if self.view is not None:
             getattr(self.view, kind).append(entry)
 
-    def start(self, view: PageView, first_view: bool) -> None:
-        """Attribute what the tab does from now on to ``view``, a page about to be loaded; note
-        the files it asks for if ``first_view`` (until ``self.first_view`` is set False)."""
+    def start(self, view: PageView, note_files: bool) -> None:
+        """Attribute what the tab does from now on to ``view``, a page about to be loaded, and
+        note the files it asks for if ``note_files`` (until `noting_files` is set False)."""
         self.view = view
-        self.in_flight = 0
-        self.first_view = first_view
+        self.noting_files = note_files
 
     def _on_request(self, request: Any) -> None:
-        self.in_flight += 1
         self.asked_by[request] = self.view
-        if self.view is not None and self.first_view:
+        if self.view is not None and self.noting_files:
             self.view.used_files.append((request.url, request.resource_type))
         host = urlparse(request.url).netloc
         if host not in ("", self.local_host) and not request.url.startswith(("data:", "blob:")):
             self._note("foreign_requests", request.url)
 
     def _on_done(self, request: Any) -> None:
-        self.in_flight -= 1
         self.asked_by.pop(request, None)
 
     def _on_failed(self, request: Any) -> None:
-        self.in_flight -= 1
         asked_by = self.asked_by.pop(request, None)
         if request.failure == "net::ERR_ABORTED":
             if asked_by is not self.view:
@@ -581,7 +583,7 @@ class _Recorder:
         deadline = time.monotonic() + timeout
         quiet_since: float | None = None
         while time.monotonic() < deadline:
-            if self.in_flight > 0:
+            if any(asked_by is self.view for asked_by in self.asked_by.values()):
                 quiet_since = None
             elif quiet_since is None:
                 quiet_since = time.monotonic()
@@ -615,50 +617,63 @@ async def _view_page(
 ) -> None:
     """A desktop's visit: load, inspect, then every axe rule.
 
-    The inspection waits for the network to be quiet (half a second without a request, as a
-    cold load's weighing does, tests/page_weight.py): everything asked for until then is what a
-    first view downloads (`PageView.used_files`).
+    What the page asked for until its first view settled (`FIRST_VIEW_SETTLED`, then half a
+    second without a request) is what a first view downloads (`PageView.used_files`). The tab
+    must be new: one that showed other pages reports fonts they used as this page's requests.
     """
-    recorder.start(view, first_view=True)
-    await tab.goto(url, wait_until="networkidle")
-    recorder.first_view = False
+    recorder.start(view, note_files=True)
+    await tab.goto(url, wait_until="load")
+    await tab.evaluate(FIRST_VIEW_SETTLED)
+    await recorder.settle(tab, quiet=FIRST_VIEW_QUIET_SECONDS)
+    recorder.noting_files = False
     await _inspect(tab, view)
-    await _run_axe(tab, view, axe, colour_only=False)
+    await _run_axe(tab, view, axe, scheme_rules_only=False)
     await recorder.settle(tab)
     recorder.view = None
+
+
+async def _view_page_in_new_tab(
+    context: Any, local_host: str, url: str, view: PageView, axe: str | None
+) -> None:
+    """`_view_page` in a new tab of ``context``, whose cache the scheme's visits share."""
+    tab = await context.new_page()
+    try:
+        await _view_page(tab, _Recorder(tab, local_host), url, view, axe)
+    finally:
+        await tab.close()
 
 
 async def _view_page_then_on_phone(
     tab: Any, recorder: _Recorder, url: str, view: PageView, axe: str | None, touch: Any
 ) -> PhoneView:
-    """A desktop's visit with axe's colour rules, then the same page on a phone: the window
-    narrowed to a phone's and touch turned on (``touch``: a CDP session of the tab), as a
-    reader who turns a tablet sees it, measured as tests/phone_checks.py says.
+    """A desktop's visit with the axe rules a colour scheme can change, then the same page on a
+    phone: the window narrowed to a phone's and touch turned on (``touch``: a CDP session of
+    the tab), measured as tests/phone_checks.py says.
 
     One load serves both, which spares the suite loading every page once more. The phone comes
-    second because its measurements open and unwrap the page's sections. Touch is turned
-    off again for the next page: a browser notices that there is a mouse again only when it
-    loads a page, and until then styles the page for touch.
+    second because its measurements open and unwrap the page's sections. The tab is a desktop
+    with a mouse again before the next page loads: a browser styles a page for the pointer it
+    had when the page loaded, even after touch is turned off.
     """
-    recorder.start(view, first_view=False)
+    await touch.send("Emulation.setTouchEmulationEnabled", {"enabled": False})
+    await tab.set_viewport_size(DESKTOP)
+    recorder.start(view, note_files=False)
     await tab.goto(url, wait_until="load")
     await _inspect(tab, view)
-    await _run_axe(tab, view, axe, colour_only=True)
+    await _run_axe(tab, view, axe, scheme_rules_only=True)
     await touch.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 1})
     await tab.set_viewport_size(PHONE)
     on_phone = await measure_on_phone(tab, view.page)
     await recorder.settle(tab)
     recorder.view = None
-    await touch.send("Emulation.setTouchEmulationEnabled", {"enabled": False})
-    await tab.set_viewport_size(DESKTOP)
     return on_phone
 
 
-async def _run_axe(tab: Any, view: PageView, axe: str | None, colour_only: bool) -> None:
+async def _run_axe(tab: Any, view: PageView, axe: str | None, scheme_rules_only: bool) -> None:
     if axe is not None:
         await _render_whole_page(tab)
         await tab.add_script_tag(content=axe)
-        view.axe_violations = await tab.evaluate(RUN_AXE, colour_only)
+        view.axe_violations = await tab.evaluate(RUN_AXE, scheme_rules_only)
 
 
 async def _inspect(tab: Any, view: PageView) -> None:
@@ -762,7 +777,8 @@ async def _open_contexts(browser: Any, schemes: list[str]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class _Tab:
-    """A tab of the visits, what it loads and does, and a CDP session to turn touch on and off."""
+    """A tab of the visits that end on a phone, what it loads and does, and a CDP session to
+    turn touch on and off."""
 
     page: Any
     recorder: _Recorder
@@ -793,17 +809,18 @@ async def _view_site(
     schemes = _schemes_to_visit(results)
     views = {scheme: SchemeViews(scheme) for scheme in schemes}
     phone_views: dict[str, PhoneView] = {}
+    contexts: dict[str, Any] = {}
     queue = [(scheme, page) for scheme in schemes for page in pages]
     queue.reverse()
 
-    async def visit(tab: _Tab, scheme: str, page: str) -> None:
+    async def visit(scheme: str, page: str, phone_tab: _Tab | None) -> None:
         view = PageView(page, scheme)
-        if scheme == PHONE_SCHEME:
+        if phone_tab is not None:
             phone_views[page] = await _view_page_then_on_phone(
-                tab.page, tab.recorder, site.url + page, view, axe, tab.touch
+                phone_tab.page, phone_tab.recorder, site.url + page, view, axe, phone_tab.touch
             )
         else:
-            await _view_page(tab.page, tab.recorder, site.url + page, view, axe)
+            await _view_page_in_new_tab(contexts[scheme], local_host, site.url + page, view, axe)
         views[scheme][page] = view
 
     def publish(scheme: str) -> None:
@@ -812,14 +829,15 @@ async def _view_site(
         if scheme == PHONE_SCHEME and PHONE_VISITS in results:
             results[PHONE_VISITS].set_result(phone_views)
 
-    async def visit_pages(contexts: dict[str, Any]) -> None:
-        tabs: dict[str, _Tab] = {}
+    async def visit_pages() -> None:
+        phone_tab: _Tab | None = None  # this worker's, kept from one page to the next
         while queue:
             scheme, page = queue.pop()
-            if scheme not in tabs:
-                tabs[scheme] = await _Tab.open(contexts[scheme], local_host)
+            if scheme == PHONE_SCHEME and phone_tab is None:
+                phone_tab = await _Tab.open(contexts[scheme], local_host)
+            tab = phone_tab if scheme == PHONE_SCHEME else None
             try:
-                await asyncio.wait_for(visit(tabs[scheme], scheme, page), visit_timeout)
+                await asyncio.wait_for(visit(scheme, page, tab), visit_timeout)
             except TimeoutError:
                 # A script that waits forever (a font that never arrives, say) would otherwise
                 # leave every test that reads the visits waiting: fail them, naming the page.
@@ -833,8 +851,8 @@ async def _view_site(
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         try:
-            contexts = await _open_contexts(browser, schemes)
-            await asyncio.gather(*(visit_pages(contexts) for _ in range(TABS)))
+            contexts.update(await _open_contexts(browser, schemes))
+            await asyncio.gather(*(visit_pages() for _ in range(TABS)))
         finally:
             await browser.close()
 

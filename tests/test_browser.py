@@ -111,12 +111,13 @@ def test_every_first_view_is_within_the_weight_budget(
 
 
 @LIGHT_ONLY
+@pytest.mark.parametrize("page", ["", "multivariable/gradient/", "api/numeric/"])
 def test_a_first_view_weighs_what_a_cold_load_downloads(
-    built_site: BuiltSite, browser: Any, page_views: SchemeViews
+    built_site: BuiltSite, browser: Any, page_views: SchemeViews, page: str
 ) -> None:
     """The visits share a cache, as a reader's browser does; the files a page used still weigh
-    what a browser with an empty cache downloads for it, file for file."""
-    page = "multivariable/gradient/"
+    what a browser with an empty cache downloads for it, file for file. (The home page, the
+    longest page, visited first, and a page visited late.)"""
     cold = measure_page(browser, built_site.url + page)
     warm = first_view(built_site, page, page_views[page])
     assert by_path(warm, built_site.url) == by_path(cold, built_site.url)

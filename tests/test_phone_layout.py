@@ -7,10 +7,11 @@ Two things a reader on a phone should never meet:
 - the end of a code line hidden under Material's copy button (top right of every code block),
   even when the block is scrolled all the way to the right.
 
-Each page is loaded once on a phone by the `phone_views` fixture (tests/site_fixtures.py), every
-section rendered, every collapsed block open and the page scrolled past every code block, after
-the fonts (a formula's width depends on KaTeX's fonts); tests/phone_checks.py measures it, and
-the tests here read what it saw. Pages are found by walking the build, so a new page is covered
+Each page is seen once on a phone by the `phone_views` fixture (tests/site_fixtures.py: its dark
+visit narrows the window to a phone's and turns touch on), every section rendered, every
+collapsed block open and the page scrolled past every code block, after the fonts (a formula's
+width depends on KaTeX's fonts); tests/phone_checks.py measures it, and the tests here read what
+it saw. Pages are found by walking the build, so a new page is covered
 without an edit.
 """
 
