@@ -791,6 +791,15 @@ class TestGradient:
         )
         assert abs(est.value - sympy_gradient(expr, point)[1]) <= est.error <= 1e-300
 
+    def test_complex_step_flat_line_is_reliable(self) -> None:
+        # Along z at x = y = 0, log(1 + x^2 + y^2) cos z is exactly 0: the bound is the complex
+        # step's resolution alone (1e-304), no reason to warn about a derivative of 0.
+        f = sp.lambdify([(X, Y, Z)], FIELDS[1], "numpy")
+        with no_warning():
+            est = numeric.gradient(f, [0.0, 0.0, 0.7], method="complex", full_output=True)
+        assert est.value.tolist() == [0.0, 0.0, 0.0]
+        assert np.all(est.error <= 1e-13)
+
     def test_batched_equals_one_by_one(self) -> None:
         def f(v: Any) -> Any:
             return np.sum(np.sin(v) * np.arange(1, 4), axis=-1)

@@ -1348,8 +1348,12 @@ def _complex_result(
         # How much the slope changes over x's own scale is also what a slope of 0 is judged
         # reliable against (as `_scale_of_change` for real steps).
         change = float(_own_scale(x, direction)) * curvature
-        rounding = 16 * (_EPS * (np.abs(slope) + change) + _SUBNORMAL_SPACING / tiny)
-        return _LineResult(slope, rounding, np.maximum(np.abs(slope), change))
+        resolution = 16 * _SUBNORMAL_SPACING / tiny
+        rounding = 16 * _EPS * (np.abs(slope) + change) + resolution
+        # A line flat to that resolution (f constant along it) keeps a bound of the resolution
+        # alone, no reason to distrust a derivative of 0: it is judged against the resolution.
+        size = np.maximum(np.maximum(np.abs(slope), change), resolution / _RELIABLE_RTOL)
+        return _LineResult(slope, rounding, size)
     return _LineResult(slope, gap, np.abs(slope), _NOT_ANALYTIC)
 
 
@@ -1406,6 +1410,8 @@ def _complex_second(
     # takes 4 times that (as _REPORTED_ROUNDING), plus the gap to the order-g^2 estimate, which
     # bounds the truncation (the order-g^2 estimate errs by about gap / 3).
     error = np.abs(far - near) + 6 * noise / g
+    # An entry is judged against the resolution of its slopes, as a first derivative is.
+    size = np.maximum(np.abs(value), 6 * 16 * resolution / g / _RELIABLE_RTOL)
     finite = np.all(np.isfinite(values), axis=(1, 2))
     checks = [
         _diagonal_gap(values[k].real, slopes[k], value[k], f0, float(g[k, 0]))
@@ -1420,7 +1426,7 @@ def _complex_second(
             infinite = np.full_like(value[k], np.inf)
             results.append(_LineResult(value[k], infinite, np.abs(value[k]), _NOT_FINITE))
         elif analytic:
-            results.append(_LineResult(value[k], error[k], np.abs(value[k])))
+            results.append(_LineResult(value[k], error[k], size[k]))
         else:
             # Only the diagonal has a real check: without analyticity nothing bounds the rest.
             gap = checks[k]
