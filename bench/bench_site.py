@@ -30,6 +30,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -203,7 +204,8 @@ def run_lighthouse(url: str, preset: str) -> dict[str, float]:
         ]
         if preset == "desktop":
             command.append("--preset=desktop")
-        env = {**os.environ, "CHROME_PATH": chromium_path() or ""}
+        # Lighthouse scores the browser a reader runs, not the tests' headless shell.
+        env = {**os.environ, "CHROME_PATH": shutil.which("chromium") or chromium_path() or ""}
         subprocess.run(command, env=env, check=True, capture_output=True, timeout=300)
         result = json.loads(report.read_text(encoding="utf-8"))
     categories = result["categories"]
