@@ -56,6 +56,15 @@ class BuiltSite:
     url: str
     build_log: str
 
+    def page_file(self, page: str) -> Path:
+        """The file of ``page``, a path from the site's root (``""``, ``"notation/"``,
+        ``"404.html"``)."""
+        return self.directory / (page if page.endswith(".html") else page + "index.html")
+
+    def html(self, page: str) -> str:
+        """The HTML of ``page`` as built."""
+        return self.page_file(page).read_text(encoding="utf-8")
+
 
 # Pinned so that any two builds of the same source are byte for byte the same: MkDocs dates the
 # sitemap with it (reproducible-builds.org). `tests/test_reproducible.py` relies on it.
@@ -742,12 +751,8 @@ TABS = 3
 def _by_size(site: BuiltSite) -> list[str]:
     """The site's pages, biggest first: the slowest visits start first and none ends the run."""
     pages = site_pages(site.directory)
-    size = {page: _page_file(site.directory, page).stat().st_size for page in pages}
+    size = {page: site.page_file(page).stat().st_size for page in pages}
     return sorted(pages, key=lambda page: -size[page])
-
-
-def _page_file(directory: Path, page: str) -> Path:
-    return directory / (page if page.endswith(".html") else page + "index.html")
 
 
 # The phone visits of `phone_views`: each visit in this scheme ends on a phone.

@@ -12,7 +12,6 @@ import re
 import subprocess
 import sys
 from html import unescape
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 from urllib.request import urlopen
@@ -186,22 +185,13 @@ def article_text(html: str) -> str:
     return unescape(re.sub(r"<[^>]+>", " ", article.group(0))) if article else ""
 
 
-def page_file(built_site: BuiltSite, page: str) -> Path:
-    return built_site.directory / (page if page.endswith(".html") else page + "index.html")
-
-
 def test_search_finds_hessian(built_site: BuiltSite, browser: Any) -> None:
     """Type "Hessian" in the search box: the results are pages that mention it, and a page
     with Hessian in its title (the chapter, once written) is among them."""
     word = "Hessian"
-    texts = {
-        page: article_text(page_file(built_site, page).read_text(encoding="utf-8"))
-        for page in site_pages(built_site.directory)
-    }
+    texts = {page: article_text(built_site.html(page)) for page in site_pages(built_site.directory)}
     mentioning = {page for page, text in texts.items() if word.lower() in text.lower()}
-    titled = {
-        page for page in mentioning if word.lower() in _title(page_file(built_site, page)).lower()
-    }
+    titled = {page for page in mentioning if word.lower() in _title(built_site.html(page)).lower()}
     assert mentioning, f"no page mentions {word!r}"
 
     context = browser.new_context()
@@ -232,8 +222,8 @@ def test_search_finds_hessian(built_site: BuiltSite, browser: Any) -> None:
     assert titled <= found
 
 
-def _title(path: Path) -> str:
-    heading = re.search(r"<h1\b.*?</h1>", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+def _title(html: str) -> str:
+    heading = re.search(r"<h1\b.*?</h1>", html, flags=re.DOTALL)
     return unescape(re.sub(r"<[^>]+>", "", heading.group(0))) if heading else ""
 
 

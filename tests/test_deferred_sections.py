@@ -48,12 +48,7 @@ def test_a_page_without_top_level_headings_is_unchanged() -> None:
 
 def _built_pages(built_site: BuiltSite) -> dict[str, str]:
     """``{page: HTML}`` for every page of the build."""
-    return {
-        page: (
-            built_site.directory / (page if page.endswith(".html") else page + "index.html")
-        ).read_text(encoding="utf-8")
-        for page in site_pages(built_site.directory)
-    }
+    return {page: built_site.html(page) for page in site_pages(built_site.directory)}
 
 
 def test_every_section_follows_a_heading_and_api_pages_have_none(built_site: BuiltSite) -> None:

@@ -114,17 +114,13 @@ def _made_before_line(data: dict[str, Any], url: str, line: int) -> bool:
     return made_by.get("url") == url and made_by.get("lineNumber", line) < line
 
 
-def _page_html(site: BuiltSite, page: str) -> str:
-    return (site.directory / page / "index.html").read_text(encoding="utf-8")
-
-
 @pytest.mark.parametrize("page", TRACED_PAGES)
 def test_material_starts_without_restyling_the_whole_page(
     traced_starts: dict[str, Any], built_site: BuiltSite, page: str
 ) -> None:
     scheduled, _, state = traced_starts[page]
     url = built_site.url + page
-    assert _whole_page_restyles(scheduled, url, _page_html(built_site, page)) == []
+    assert _whole_page_restyles(scheduled, url, built_site.html(page)) == []
     # The state Material's script leaves: `js`, not `no-js`; the focus-visible polyfill active.
     assert "js" in state["rootClasses"] and "no-js" not in state["rootClasses"]
     assert "js-focus-visible" in state["rootClasses"] and state["focusVisible"]
@@ -141,7 +137,7 @@ def _trace_root_changes(
     HTML at ``insert_at(html)``, on the same line so that the page's lines keep their numbers:
     those that restyle the whole page (`_whole_page_restyles`), then all of them."""
     page = "derivatives/derivative-1d/"
-    url, html = site.url + page, _page_html(site, page)
+    url, html = site.url + page, site.html(page)
     at = insert_at(html)
     edited = html[:at] + script + html[at:]
     context = browser.new_context()

@@ -282,10 +282,6 @@ class TestInstallCell:
         return {"get_ipython": lambda: shell}
 
 
-def page_html(built_site: BuiltSite, page: str) -> str:
-    return (built_site.directory / page / "index.html").read_text(encoding="utf-8")
-
-
 def links_of(html: str, page: str) -> set[str]:
     """Every link target of a built page, as a path from the site's root (or an absolute URL)."""
     base = "http://site.invalid/"
@@ -297,13 +293,13 @@ def links_of(html: str, page: str) -> set[str]:
 @pytest.mark.parametrize("name", CHAPTERS)
 class TestNotebookPage:
     def test_offers_the_notebook_for_download(self, built_site: BuiltSite, name: str) -> None:
-        html = page_html(built_site, page_of(name))
+        html = built_site.html(page_of(name))
         assert f'href="{name}.ipynb" download="{name}.ipynb"' in html
         downloaded = built_site.directory / page_of(name) / f"{name}.ipynb"
         assert downloaded.read_bytes() == (NOTEBOOK_DIR / f"{name}.ipynb").read_bytes()
 
     def test_links_to_colab_on_the_repository_file(self, built_site: BuiltSite, name: str) -> None:
-        html = page_html(built_site, page_of(name))
+        html = built_site.html(page_of(name))
         repository = urlparse(REPO_URL).path.strip("/")
         colab = (
             f"https://colab.research.google.com/github/{repository}"
@@ -313,9 +309,9 @@ class TestNotebookPage:
 
     def test_chapter_and_workbook_link_each_other(self, built_site: BuiltSite, name: str) -> None:
         chapter = chapter_url(name)
-        assert page_of(name) in links_of(page_html(built_site, chapter), chapter)
+        assert page_of(name) in links_of(built_site.html(chapter), chapter)
         # The notebook links the published chapter; on the site, the hook makes it relative.
-        workbook_links = links_of(page_html(built_site, page_of(name)), page_of(name))
+        workbook_links = links_of(built_site.html(page_of(name)), page_of(name))
         assert chapter in workbook_links
         assert [link for link in workbook_links if link.startswith(PUBLISHED_URL)] == []
 
@@ -323,7 +319,7 @@ class TestNotebookPage:
         self, built_site: BuiltSite, name: str
     ) -> None:
         # The build does not execute the notebooks: a reader must not wait for outputs.
-        html = page_html(built_site, page_of(name))
+        html = built_site.html(page_of(name))
         assert "jp-OutputArea-output" not in html
         note = re.search(r'<p class="notebook-note">(.*?)</p>', html, flags=re.DOTALL)
         assert note is not None
@@ -332,7 +328,7 @@ class TestNotebookPage:
     def test_carries_no_notebook_script_style_or_mathjax(
         self, built_site: BuiltSite, name: str
     ) -> None:
-        html = page_html(built_site, page_of(name))
+        html = built_site.html(page_of(name))
         article = html.split('<div class="jupyter-wrapper">', 1)[1].split("</article>", 1)[0]
         assert re.findall(r"<(?:script|style)\b", article) == []
         assert "mathjax" not in html.lower()
