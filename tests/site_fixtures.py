@@ -717,17 +717,26 @@ async def _inspect(tab: Any, view: PageView) -> None:
             view.reports[name] = await tab.evaluate(script)
 
 
-async def _render_whole_page(tab: Any) -> None:
-    """Render every section of the page, as a reader who scrolled through it saw them.
+# Show the whole page, as a reader who scrolled through it and opened every collapsed block
+# (exercise solutions, code that checks a derivation) saw it; axe judges only what is shown.
+# The browser renders a section below the first screen only when it nears the viewport
+# (hooks/sections.py, `content-visibility: auto`), and axe cannot judge the colours of a section
+# the browser does not paint (it reported 1.3:1 for a deferred summary). The resize event makes
+# wide-blocks.js measure the formulas of the sections it has not seen rendered, as it does when
+# they come into view.
+SHOW_WHOLE_PAGE = """
+() => {
+  const rendered = document.createElement("style");
+  rendered.textContent = ".md-typeset .md-deferred { content-visibility: visible }";
+  document.head.append(rendered);
+  document.querySelectorAll("details").forEach((block) => { block.open = true; });
+  window.dispatchEvent(new Event("resize"));
+}
+"""
 
-    The browser renders a section below the first screen only when it nears the viewport
-    (hooks/sections.py, ``content-visibility: auto``), and axe-core cannot judge the colours of a
-    section the browser does not paint (it reported 1.3:1 for a deferred summary). Showing every
-    section is what scrolling through does; the resize event makes wide-blocks.js measure the
-    formulas of the sections it has not seen rendered, as it does when they come into view.
-    """
-    await tab.add_style_tag(content=".md-typeset .md-deferred { content-visibility: visible }")
-    await tab.evaluate("() => window.dispatchEvent(new Event('resize'))")
+
+async def _render_whole_page(tab: Any) -> None:
+    await tab.evaluate(SHOW_WHOLE_PAGE)
 
 
 class SchemeViews(dict[str, PageView]):

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from hook_modules import load_hook
-from site_fixtures import RUN_AXE, SchemeViews, report_on_pages
+from site_fixtures import RUN_AXE, SHOW_WHOLE_PAGE, SchemeViews, report_on_pages
 
 GATED_IMPACTS = {"serious", "critical"}
 
@@ -40,12 +40,13 @@ def test_no_serious_accessibility_violation(node_modules: Path, page_views: Sche
     assert {page: found for page, found in violations.items() if found} == {}
 
 
-# A page with one violation of each kind the visits must catch: faint text, a link told apart
-# from its sentence by a shade only, and markup without names (a progress bar, a dialog, an
-# image).
+# A page with one violation of each kind the visits must catch: faint text (once in a collapsed
+# block, as exercise solutions are), a link told apart from its sentence by a shade only, and
+# markup without names (a progress bar, a dialog, an image).
 FLAWED_PAGE = (
     '<html lang="en"><head><title>t</title></head><body><main>'
     '<p style="color:#777;background:#888">faint text</p>'
+    '<details><summary>Solution</summary><p style="color:#777;background:#888">faint</p></details>'
     '<p style="color:#000">Some words, <a href="#t" style="color:#222;text-decoration:none">'
     "a link</a> among them.</p>"
     '<div role="progressbar"></div><div role="dialog">d</div>'
@@ -71,12 +72,16 @@ def test_axe_reports_what_it_should(
     context = browser.new_context()
     tab = context.new_page()
     tab.set_content(FLAWED_PAGE)
+    tab.evaluate(SHOW_WHOLE_PAGE)
     tab.add_script_tag(path=str(node_modules / "axe-core" / "axe.min.js"))
-    found = {violation["id"] for violation in tab.evaluate(RUN_AXE, scheme_rules_only)}
+    violations = tab.evaluate(RUN_AXE, scheme_rules_only)
     context.close()
+    found = {violation["id"] for violation in violations}
     assert expected <= found
     if scheme_rules_only:
         assert found == expected
+    (contrast,) = [violation for violation in violations if violation["id"] == "color-contrast"]
+    assert any(node.startswith("details") for node in contrast["nodes"]), contrast["nodes"]
 
 
 # axe leaves the contrast of maths undecided: KaTeX draws a formula as boxes of one character,
