@@ -19,18 +19,33 @@ from typing import Any
 
 PHONE = {"width": 390, "height": 844}
 
-# Render every section and open every collapsed block (<details>: exercise solutions, code that
-# checks a derivation), as a reader who scrolled through the page and opened them sees it.
-# Material gives a code block its buttons when the block first scrolls into view
-# (`content.lazy`), so the page is scrolled past every block, as a reader's would be, until
-# every block has them. Then the fonts of what they show must arrive: a font landing between
-# two measurements moves text. Returns how many code blocks never got their buttons.
-SHOW_ALL = """
-async () => {
-  document.querySelectorAll("details").forEach((block) => { block.open = true; });
+# Show the whole page, as a reader who scrolled through it and opened every collapsed block
+# (exercise solutions, code that checks a derivation) saw it; axe judges only what is shown.
+# The browser renders a section below the first screen only when it nears the viewport
+# (hooks/sections.py, `content-visibility: auto`), and axe cannot judge the colours of a section
+# the browser does not paint (it reported 1.3:1 for a deferred summary). The resize event makes
+# wide-blocks.js measure the formulas of the sections it has not seen rendered, as it does when
+# they come into view.
+SHOW_WHOLE_PAGE = """
+() => {
   const rendered = document.createElement("style");
   rendered.textContent = ".md-typeset .md-deferred { content-visibility: visible }";
   document.head.append(rendered);
+  document.querySelectorAll("details").forEach((block) => { block.open = true; });
+  window.dispatchEvent(new Event("resize"));
+}
+"""
+
+# The whole page shown (`SHOW_WHOLE_PAGE`), then every code block given its buttons: Material
+# gives a block its buttons when it first scrolls into view (`content.lazy`), so the page is
+# scrolled past every block, as a reader's would be. Then the fonts of what they show must
+# arrive: a font landing between two measurements moves text. Returns how many code blocks never
+# got their buttons.
+SHOW_ALL = (
+    "async () => {\n  ("
+    + SHOW_WHOLE_PAGE.strip()
+    + ")();\n"
+    + """
   const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
   const blocks = [...document.querySelectorAll(".highlight pre")];
   for (const pre of blocks) {
@@ -54,6 +69,7 @@ async () => {
   return blocks.filter((pre) => !pre.querySelector(":scope > .md-code__nav")).length;
 }
 """
+)
 
 # For each display formula: the TeX it renders (KaTeX keeps it in an <annotation>), how wide it
 # is and how wide the box that holds it is. On a phone Material lets `div.arithmatex` run to the

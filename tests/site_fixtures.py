@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 
 import pytest
 from page_weight import FIRST_VIEW_QUIET_SECONDS, FIRST_VIEW_SETTLED
-from phone_checks import PHONE, PhoneView, measure_on_phone
+from phone_checks import PHONE, SHOW_WHOLE_PAGE, PhoneView, measure_on_phone
 
 ROOT = Path(__file__).parent.parent
 CHROMIUM_FLAGS = [
@@ -324,7 +324,7 @@ def chromium_path() -> str | None:
 
     The headless shell is the same Blink and V8 as the browser of the same version, built
     without the browser's window and profile services: the page visits cost a tenth less CPU in
-    it, with identical results (Playwright's default for headless runs is this build too).
+    it (Playwright's default for headless runs is this build too).
     """
     return (
         os.environ.get("CALCREF_CHROMIUM")
@@ -693,7 +693,7 @@ async def _view_page_then_on_phone(
 
 async def _run_axe(tab: Any, view: PageView, axe: str | None, scheme_rules_only: bool) -> None:
     if axe is not None:
-        await _render_whole_page(tab)
+        await tab.evaluate(SHOW_WHOLE_PAGE)
         await tab.add_script_tag(content=axe)
         view.axe_violations = await tab.evaluate(RUN_AXE, scheme_rules_only)
 
@@ -715,28 +715,6 @@ async def _inspect(tab: Any, view: PageView) -> None:
     for name, (pages, script) in _PAGE_REPORTS.items():
         if pages(view.page):
             view.reports[name] = await tab.evaluate(script)
-
-
-# Show the whole page, as a reader who scrolled through it and opened every collapsed block
-# (exercise solutions, code that checks a derivation) saw it; axe judges only what is shown.
-# The browser renders a section below the first screen only when it nears the viewport
-# (hooks/sections.py, `content-visibility: auto`), and axe cannot judge the colours of a section
-# the browser does not paint (it reported 1.3:1 for a deferred summary). The resize event makes
-# wide-blocks.js measure the formulas of the sections it has not seen rendered, as it does when
-# they come into view.
-SHOW_WHOLE_PAGE = """
-() => {
-  const rendered = document.createElement("style");
-  rendered.textContent = ".md-typeset .md-deferred { content-visibility: visible }";
-  document.head.append(rendered);
-  document.querySelectorAll("details").forEach((block) => { block.open = true; });
-  window.dispatchEvent(new Event("resize"));
-}
-"""
-
-
-async def _render_whole_page(tab: Any) -> None:
-    await tab.evaluate(SHOW_WHOLE_PAGE)
 
 
 class SchemeViews(dict[str, PageView]):
