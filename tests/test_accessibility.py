@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 from hook_modules import load_hook
-from site_fixtures import RUN_AXE, SHOW_WHOLE_PAGE, SchemeViews, report_on_pages
+from phone_checks import SHOW_WHOLE_PAGE
+from site_fixtures import RUN_AXE, SchemeViews, report_on_pages
 
 GATED_IMPACTS = {"serious", "critical"}
 
@@ -85,17 +86,17 @@ def test_axe_reports_what_it_should(
 
 
 # axe leaves the contrast of maths undecided: KaTeX draws a formula as boxes of one character,
-# too short for axe to call text (`shortTextContent`), many of them outside Unicode's basic
-# plane (`nonBmp`); a faint formula was flagged on 10 of the gradient page's 215. A formula in
-# the colour of the text around it, on no background of its own, has that text's contrast,
-# which axe does judge: this lists every formula that is not, with what sets it apart.
+# too short for axe to call text (`shortTextContent`), or a symbol axe does not count as text
+# (`nonBmp`: operators, arrows, mathematical letters); made faint, the gradient page's formulas
+# were flagged in 10 of 215. A formula in the colour of the text around it, unfaded and on no
+# background of its own, has that text's contrast, which axe judges wherever that text has
+# words of its own: this lists every formula that is not, with what sets it apart.
 FORMULA_COLOURS = r"""
 () => {
-  const painted = (box) => {
-    const style = getComputedStyle(box);
-    return !/^(transparent|rgba\(.*,\s*0\))$/.test(style.backgroundColor)
-      || style.backgroundImage !== "none";
-  };
+  const transparent = (colour) => /^(transparent|rgba\(.*,\s*0\))$/.test(colour);
+  const painted = (style) =>
+    !transparent(style.backgroundColor) || style.backgroundImage !== "none";
+  const faded = (style) => style.opacity !== "1" || style.filter !== "none";
   return [...document.querySelectorAll(".katex")].flatMap((formula) => {
     const boxes = [formula];
     let around = formula.parentElement;
@@ -103,13 +104,17 @@ FORMULA_COLOURS = r"""
       boxes.push(around);
       around = around.parentElement;
     }
+    const colour = getComputedStyle(formula).color;
+    const parts = [...formula.querySelectorAll(".katex-html *")].map((p) => getComputedStyle(p));
     const found = [];
-    if (getComputedStyle(formula).color !== getComputedStyle(around).color) {
-      found.push("a colour of its own");
+    if (colour !== getComputedStyle(around).color) found.push("a colour of its own");
+    if (boxes.some((box) => painted(getComputedStyle(box)))) found.push("a background of its own");
+    if (boxes.some((box) => faded(getComputedStyle(box)))) found.push("faded");
+    // What TeX's \color, \textcolor, \colorbox and \fcolorbox leave in KaTeX's output, or a
+    // stylesheet's rule for a part.
+    if (parts.some((part) => part.color !== colour || painted(part) || faded(part))) {
+      found.push("parts of other colours");
     }
-    if (boxes.some(painted)) found.push("a background of its own");
-    // What TeX's \color, \textcolor, \colorbox and \fcolorbox leave in KaTeX's output.
-    if (formula.querySelector(".katex-html [style*='color']")) found.push("coloured parts");
     const tex = (formula.querySelector("annotation") || formula).textContent;
     return found.length ? [`${tex}: ${found.join(", ")}`] : [];
   });
@@ -125,8 +130,8 @@ def test_every_formula_has_the_contrast_of_the_text_around_it(page_views: Scheme
 
 
 def test_the_formula_check_finds_a_formula_set_apart(browser: Any) -> None:
-    """Real KaTeX output: plain; coloured by its TeX; coloured, or put on a box, by the page's
-    CSS."""
+    """Real KaTeX output: plain; coloured by its TeX; coloured, put on a box, faded or given a
+    part of another colour by the page's CSS."""
     render = load_hook("katex").KatexRenderer()
     formulas = [
         ("", render("x^2", display=False)),
@@ -134,19 +139,26 @@ def test_the_formula_check_finds_a_formula_set_apart(browser: Any) -> None:
         ("", render(r"\colorbox{#ff0}{w}", display=False)),
         ("", render("z", display=True).replace('class="katex"', 'class="katex faint"')),
         ("boxed", render("v", display=False)),
+        ("", render(r"\mathrm{u}", display=False)),
+        ("dim", render("t", display=False)),
     ]
     page = "".join(
         f'<p>Text <span class="arithmatex {box}">{html}</span></p>' for box, html in formulas
     )
-    style = ".faint { color: #aaa } .boxed { background: #ff0 }"
+    style = (
+        ".faint { color: #aaa } .boxed { background: #ff0 } .dim { opacity: 0.5 }"
+        " .katex .mathrm { opacity: 0.5 }"
+    )
     context = browser.new_context()
     tab = context.new_page()
     tab.set_content(f"<style>{style}</style><main>{page}</main>")
     found = tab.evaluate(FORMULA_COLOURS)
     context.close()
     assert found == [
-        "\\color{#aaa}{y}: coloured parts",
-        "\\colorbox{#ff0}{w}: coloured parts",
+        "\\color{#aaa}{y}: parts of other colours",
+        "\\colorbox{#ff0}{w}: parts of other colours",
         "z: a colour of its own",
         "v: a background of its own",
+        "\\mathrm{u}: parts of other colours",
+        "t: faded",
     ]
