@@ -205,7 +205,8 @@ def run_lighthouse(url: str, preset: str) -> dict[str, float]:
         if preset == "desktop":
             command.append("--preset=desktop")
         # Lighthouse scores the browser a reader runs, not the tests' headless shell.
-        env = {**os.environ, "CHROME_PATH": shutil.which("chromium") or chromium_path() or ""}
+        browser = os.environ.get("CALCREF_CHROMIUM") or shutil.which("chromium") or chromium_path()
+        env = {**os.environ, "CHROME_PATH": browser or ""}
         subprocess.run(command, env=env, check=True, capture_output=True, timeout=300)
         result = json.loads(report.read_text(encoding="utf-8"))
     categories = result["categories"]
