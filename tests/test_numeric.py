@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import re
 import subprocess
@@ -164,7 +165,7 @@ class TestDerivative:
         # shows is not believed, and the bound can be too small: not tested here.
         expr = SMOOTH_1D[name]
         f = sp.lambdify(T, expr, "math")
-        exact = float(sp.diff(expr, T, order).evalf(30, subs={T: x}))
+        exact = float(derivative_of(expr, T, order).evalf(30, subs={T: x}))
         # A warning is allowed where the estimate says it is unreliable (tanh(3t) saturates).
         est = honest_estimate(
             lambda *args, **kw: numeric.derivative(*args, order=order, **kw), f, x
@@ -193,7 +194,7 @@ class TestDerivative:
         # Complex poles (at +-i) make f's Taylor coefficients oscillate as they fall: the top
         # ones the stencil fixes sat near a node, so their ratios fell 13 times faster than
         # the coefficients beyond. The recurrence such coefficients follow predicts those.
-        exact = float(sp.diff(expr, T, 2).evalf(30, subs={T: x}))
+        exact = float(derivative_of(expr, T, 2).evalf(30, subs={T: x}))
         with no_warning():
             est = numeric.derivative(
                 sp.lambdify(T, expr, "math"), x, order=2, step=step, full_output=True
@@ -285,7 +286,7 @@ class TestDerivative:
         # "reliable", off by 4e-7 with a bound of 3e-9. Its dtype now sets the round-off model.
         for order, exact in ((1, first), (2, second)):
             if exact is None:  # tanh in float16: its derivative from SymPy
-                exact = float(sp.diff(sp.tanh(2 * T), T, order).evalf(30, subs={T: x}))
+                exact = float(derivative_of(sp.tanh(2 * T), T, order).evalf(30, subs={T: x}))
             with pytest.warns(numeric.UnreliableDerivativeWarning):
                 est = numeric.derivative(f, x, order=order, full_output=True)
             assert abs(est.value - exact) <= est.error
@@ -304,7 +305,7 @@ class TestDerivative:
         self, expr: sp.Expr, x: float, order: int
     ) -> None:
         f = sp.lambdify(T, expr, "math")
-        exact = float(sp.diff(expr, T, order).evalf(30, subs={T: x}))
+        exact = float(derivative_of(expr, T, order).evalf(30, subs={T: x}))
         est = honest_estimate(
             lambda *args, **kw: numeric.derivative(*args, order=order, **kw), f, x
         )
@@ -453,7 +454,7 @@ class TestDerivative:
         # by eps |5t|, which moves f' by eps |t| |f''| (f'' ~ 75). The bound was 16 eps |f'|
         # twice over: 2.4e-15 for an error of 1.4e-14.
         expr, x = SMOOTH_1D["exp(t/2) sin(5t)"], 2.2132977797503672
-        exact = float(sp.diff(expr, T).evalf(30, subs={T: x}))
+        exact = float(derivative_of(expr, T).evalf(30, subs={T: x}))
         with no_warning():
             est = numeric.derivative(
                 sp.lambdify(T, expr, "numpy"), x, method="complex", full_output=True
@@ -482,6 +483,13 @@ POINTS = st.lists(COORDINATES, min_size=3, max_size=3)
 TINY_POINTS = st.lists(st.floats(-1e-9, 1e-9), min_size=3, max_size=3)
 
 
+@functools.cache
+def derivative_of(expr: sp.Expr, *wrt: Any) -> Any:
+    """``sp.diff(expr, *wrt)``, worked out once: the property tests evaluate the same reference
+    derivative at many points, and differentiating it again took two thirds of that time."""
+    return sp.diff(expr, *wrt)
+
+
 def honest_estimate(function: Callable[..., Any], *args: Any) -> Any:
     """The Estimate, allowing a warning only where the estimate says it is unreliable.
 
@@ -499,7 +507,7 @@ def honest_estimate(function: Callable[..., Any], *args: Any) -> Any:
 
 def sympy_gradient(expr: sp.Expr, point: list[float]) -> np.ndarray:
     values = dict(zip((X, Y, Z), point, strict=True))
-    return np.array([float(sp.diff(expr, s).evalf(30, subs=values)) for s in (X, Y, Z)])
+    return np.array([float(derivative_of(expr, s).evalf(30, subs=values)) for s in (X, Y, Z)])
 
 
 def assert_reliable_hessian_within_rounding(expr: sp.Expr, point: list[float]) -> None:
@@ -516,7 +524,10 @@ def assert_reliable_hessian_within_rounding(expr: sp.Expr, point: list[float]) -
 def sympy_hessian(expr: sp.Expr, point: list[float]) -> np.ndarray:
     values = dict(zip((X, Y, Z), point, strict=True))
     return np.array(
-        [[float(sp.diff(expr, a, b).evalf(30, subs=values)) for b in (X, Y, Z)] for a in (X, Y, Z)]
+        [
+            [float(derivative_of(expr, a, b).evalf(30, subs=values)) for b in (X, Y, Z)]
+            for a in (X, Y, Z)
+        ]
     )
 
 
