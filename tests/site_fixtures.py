@@ -320,7 +320,7 @@ def clean_build(request: pytest.FixtureRequest) -> CleanBuild:
 
 def chromium_path() -> str | None:
     """The Chromium the tests drive: one named by ``CALCREF_CHROMIUM``, else Debian's headless
-    shell, else Debian's Chromium (``.ci/run`` installs both).
+    shell, else Debian's Chromium (``.ci/run`` installs Chromium, and the shell where it can).
 
     The headless shell is the same Blink and V8 as the browser of the same version, built
     without the browser's window and profile services: the page visits cost a tenth less CPU in
