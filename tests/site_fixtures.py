@@ -511,13 +511,14 @@ async () => {
 # `noHtml`: axe copies every checked element's outer HTML into its results (about 5% of a run on
 # a page of KaTeX markup); a violation is reported by its selector and summary instead.
 # While axe runs, each formula's drawing (KaTeX's `.katex-html`, hidden from screen readers,
-# which read the MathML beside it) is swapped for a span of its text, then put back. The drawing
-# is a box per character: 43% of the site's elements and a third of axe's time over the site
-# (half on the gradient page), yet almost nothing axe can judge, since one character is too
-# short for it to call text and an operator is not text to it. As one run of text in the
-# formula's colour, a formula is judged: made faint, 161 of the gradient page's 215 formulas
-# were flagged, against 16 when axe saw the drawing. The colours of a formula's parts are the
-# formula check's (test_accessibility).
+# which read the MathML beside it) is swapped for a span of its text, as wide as the drawing,
+# then put back. The drawing is a box per character: 43% of the site's elements and a third of
+# axe's run time over the site (half on the gradient page), yet almost nothing axe can judge,
+# since one character is too short for it to call text and an operator is not text to it. As
+# one run of text in the formula's colour, a formula is judged: made faint, 161 of the gradient
+# page's 215 formulas were flagged, against 16 when axe saw the drawing. A violation inside a
+# formula names its TeX. The colours of a formula's parts are the formula check's
+# (test_accessibility).
 RUN_AXE = """
 async (schemeRulesOnly) => {
   const tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
@@ -527,36 +528,55 @@ async (schemeRulesOnly) => {
     .map((rule) => rule.ruleId);
   axe.configure({ noHtml: true });
   const drawings = [...document.querySelectorAll(".katex-html")];
-  const texts = drawings.map((drawing) => {
-    const text = document.createElement("span");
-    text.textContent = drawing.textContent;
-    text.setAttribute("aria-hidden", "true");
-    // So that what axe reports names it (`... > .katex > .formula-as-text`).
-    text.className = "formula-as-text";
-    // A drawn formula never wraps; its text, without spaces, must not overflow the box that
-    // holds the formula and show axe a scrolling region the page does not have.
-    text.style.whiteSpace = "normal";
-    text.style.overflowWrap = "anywhere";
-    drawing.replaceWith(text);
-    return text;
-  });
-  let results;
+  // Read before any swap, so that the page is laid out once. A display formula's drawing is a
+  // block as wide as its box, its content may be wider (`scrollWidth`); an inline one has no
+  // `scrollWidth`.
+  const widths = drawings.map((drawing) =>
+    Math.max(drawing.getBoundingClientRect().width, drawing.scrollWidth)
+  );
+  const texts = [];
   try {
-    results = await axe.run(document, {
+    drawings.forEach((drawing, index) => {
+      const text = document.createElement("span");
+      text.textContent = drawing.textContent;
+      text.setAttribute("aria-hidden", "true");
+      // So that what axe reports names it (`... > .katex > .formula-as-text`).
+      text.className = "formula-as-text";
+      // As wide as the drawing, wrapped within it: a formula too wide for its box still is,
+      // and one that fits still does (its text has no spaces to wrap at).
+      text.style.display = "inline-block";
+      text.style.width = `${widths[index]}px`;
+      text.style.whiteSpace = "normal";
+      text.style.overflowWrap = "anywhere";
+      drawing.replaceWith(text);
+      texts.push(text);
+    });
+    const results = await axe.run(document, {
       runOnly: schemeRulesOnly
         ? { type: "rule", values: schemeRules }
         : { type: "tag", values: tags },
       resultTypes: ["violations"],
+      elementRef: true,
     });
+    const inFormula = (element) => {
+      const formula = element && element.closest(".katex");
+      const tex = formula && formula.querySelector("annotation");
+      return tex ? ` (in the formula ${tex.textContent.trim()})` : "";
+    };
+    return results.violations.map((violation) => ({
+      id: violation.id,
+      impact: violation.impact,
+      help: violation.help,
+      nodes: violation.nodes.map(
+        (node) => node.target.join(" ") + inFormula(node.element) + ": " + node.failureSummary
+      ),
+    }));
   } finally {
     texts.forEach((text, index) => text.replaceWith(drawings[index]));
+    // The page's scripts ran between axe's rules, and may have measured the text: a wide
+    // block's scroll stop (docs/javascripts/wide-blocks.js) is measured again on a resize.
+    window.dispatchEvent(new Event("resize"));
   }
-  return results.violations.map((violation) => ({
-    id: violation.id,
-    impact: violation.impact,
-    help: violation.help,
-    nodes: violation.nodes.map((node) => node.target.join(" ") + ": " + node.failureSummary),
-  }));
 }
 """
 

@@ -90,39 +90,50 @@ def test_axe_reports_what_it_should(
 def test_axe_judges_a_formula_as_text_and_puts_its_drawing_back(
     node_modules: Path, browser: Any
 ) -> None:
-    """A faint formula in a sentence of good contrast is flagged, as `RUN_AXE` lets axe read each
-    formula as text; a formula of several lines that fits its scrolling box still fits as text;
-    the page is left as it was, since the phone checks measure it next."""
+    """`RUN_AXE` lets axe read each formula as text: a faint formula in a sentence of good
+    contrast is flagged, naming its TeX; a formula of several lines that fits its scrolling box
+    still fits; one too wide for its box, which no key can scroll, is flagged. The page is left
+    as it was, since the phone checks measure it next."""
     render = load_hook("katex").KatexRenderer()
-    formula = render("x^2 + y^2 = r^2", display=False)
-    faint_formula = formula.replace('class="katex"', 'class="katex" style="color:#bbb"', 1)
+    faint = render("x^2 + y^2 = r^2", display=False).replace(
+        'class="katex"', 'class="katex" style="color:#bbb"', 1
+    )
     lines = render(
         r"\begin{gathered} a + b = c \\ b + c = d \\ c + d = e \end{gathered}", display=True
     )
+    wide = render(r"a + b + c + d + e + f + g + h + i + j + k + l + m + n", display=True)
+    scrolling_box = '<div class="arithmatex" id="{}" style="overflow-x: auto; width: 8em">{}</div>'
     context = browser.new_context()
-    tab = context.new_page()
-    tab.set_content(
-        '<html lang="en"><head><title>t</title></head><body><main><h1>Maths</h1>'
-        f'<p>Words of good contrast around <span class="arithmatex">{faint_formula}</span>.</p>'
-        f'<div class="arithmatex" style="overflow-x: auto; width: 8em">{lines}</div>'
-        "</main></body></html>"
-    )
-    # KaTeX's stylesheet hides the MathML, as on the site, where axe skips it.
-    tab.add_style_tag(path=str(KATEX_STYLESHEET))
-    tab.add_script_tag(path=str(node_modules / "axe-core" / "axe.min.js"))
-    before = tab.content()
-    violations = tab.evaluate(RUN_AXE, False)
-    after = tab.content()
-    context.close()
-    assert [violation["id"] for violation in violations] == ["color-contrast"]
-    (flagged,) = violations[0]["nodes"]
-    assert ".formula-as-text" in flagged.split(": ")[0], flagged
+    try:
+        tab = context.new_page()
+        tab.set_content(
+            '<html lang="en"><head><title>t</title></head><body><main><h1>Maths</h1>'
+            f'<p>Words of good contrast around <span class="arithmatex">{faint}</span>.</p>'
+            + scrolling_box.format("fits", lines)
+            + scrolling_box.format("too-wide", wide)
+            + "</main></body></html>"
+        )
+        # KaTeX's stylesheet hides the MathML, as on the site, where axe skips it.
+        tab.add_style_tag(path=str(KATEX_STYLESHEET))
+        tab.add_script_tag(path=str(node_modules / "axe-core" / "axe.min.js"))
+        before = tab.content()
+        violations = {found["id"]: found["nodes"] for found in tab.evaluate(RUN_AXE, False)}
+        after = tab.content()
+    finally:
+        context.close()
+    assert violations.keys() == {"color-contrast", "scrollable-region-focusable"}
+    (faint_text,) = violations["color-contrast"]
+    where = faint_text.split(": ")[0]
+    assert ".formula-as-text" in where and "(in the formula x^2 + y^2 = r^2)" in where, faint_text
+    assert [node.split(":")[0] for node in violations["scrollable-region-focusable"]] == [
+        "#too-wide"
+    ]
     assert after == before
 
 
 # axe reads each formula as one run of text in the formula's colour (`RUN_AXE`). It does not see
-# the colours of the formula's parts, and leaves a formula of one character undecided, too short
-# for it to call text: made faint, 54 of the gradient page's 215 formulas were not flagged. A
+# the colours of the formula's parts, and leaves the shortest formulas undecided (one character
+# is too short for it to call text): made faint, 54 of the gradient page's 215 were not flagged. A
 # formula in the colour of the text around it, unfaded and on no background of its own, has that
 # text's contrast, which axe judges wherever that text has words of its own: this lists every
 # formula that is not, with what sets it apart.
