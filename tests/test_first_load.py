@@ -3,9 +3,11 @@
 Each change to the root element's classes, or to an attribute that a `[attr] *` rule reads on
 the body, makes the browser restyle every element of the page. On a chapter that is thousands
 of elements of typeset maths, in the script's first task, which a phone feels as a freeze.
-The page sets what Material would set, before the body is parsed; these tests read Chromium's
-own trace of style invalidations to check that Material's start no longer changes them, and
-that the page still ends in the state Material meant.
+The page sets the root's classes Material would set, before the body is parsed, and the one
+`[attr] *` rule, which reads the attribute Material's palette toggles as it starts, is dropped
+at build time (hooks/palette_switch.py). These tests read Chromium's own trace of style
+invalidations to check that Material's start no longer restyles the page for either, and that
+the page still ends in the state Material meant.
 
 Likewise a script that reads the size or position of anything inside a section the browser
 has deferred (hooks/sections.py) makes it lay that section out there and then: Material's
@@ -17,11 +19,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
+import material
 import pytest
+from hook_modules import load_hook
 from phone_checks import PHONE
 from site_fixtures import BuiltSite
+
+palette_switch = load_hook("palette_switch")
 
 INVALIDATION_TRACKING = "disabled-by-default-devtools.timeline.invalidationTracking"
 # With the script's stack on each event: a section laid out because a script asked is told
@@ -175,16 +182,16 @@ def test_material_starts_without_restyling_the_whole_page(
 STYLE_THE_ROOT = "<script>getComputedStyle(document.documentElement).color;</script>"
 
 
-def _trace_root_changes(
-    browser: Any, site: BuiltSite, insert_at: Callable[[str], int], script: str
-) -> tuple[list[Any], list[Any]]:
-    """The root class changes traced while derivative-1d loads with ``script`` inserted in its
-    HTML at ``insert_at(html)``, on the same line so that the page's lines keep their numbers:
-    those that restyle the whole page (`_whole_page_restyles`), then all of them."""
+def _trace_edited_load(
+    browser: Any, site: BuiltSite, insert_at: Callable[[str], int], snippet: str
+) -> tuple[list[dict[str, Any]], str, str]:
+    """The style invalidations scheduled while derivative-1d loads with ``snippet`` inserted in
+    its HTML at ``insert_at(html)``, on the same line so that the page's lines keep their
+    numbers; and the page's URL and unedited HTML."""
     page = "derivatives/derivative-1d/"
     url, html = site.url + page, site.html(page)
     at = insert_at(html)
-    edited = html[:at] + script + html[at:]
+    edited = html[:at] + snippet + html[at:]
     events, _ = _trace(
         browser,
         lambda tab: tab.goto(url, wait_until="load"),
@@ -196,9 +203,20 @@ def _trace_root_changes(
         event["args"]["data"]
         for event in events
         if event.get("name") == "ScheduleStyleInvalidationTracking"
-        and _is_root_class_change(event.get("args", {}).get("data", {}))
+        and "data" in event.get("args", {})
     ]
-    return _whole_page_restyles(scheduled, url, html), scheduled
+    return scheduled, url, html
+
+
+def _trace_root_changes(
+    browser: Any, site: BuiltSite, insert_at: Callable[[str], int], script: str
+) -> tuple[list[Any], list[Any]]:
+    """The root class changes traced while derivative-1d loads with ``script`` inserted
+    (`_trace_edited_load`): those that restyle the whole page (`_whole_page_restyles`), then
+    all of them."""
+    scheduled, url, html = _trace_edited_load(browser, site, insert_at, script)
+    root_changes = [data for data in scheduled if _is_root_class_change(data)]
+    return _whole_page_restyles(root_changes, url, html), root_changes
 
 
 # A class set on the root once the body is there: by a script at its end, and by a listener a
@@ -277,36 +295,55 @@ def test_the_trace_sees_a_section_rendered_by_a_script(built_site: BuiltSite, br
     assert len(forced) >= 1
 
 
-# Records every change of the body's `data-md-color-switching` from the start of the page, with
-# the value it had before: what the trace cannot say (a set and a removal look alike there).
-RECORD_SWITCHING = """
-window.calcrefSwitching = [];
-new MutationObserver((records) => {
-  for (const record of records) {
-    const now = record.target.getAttribute("data-md-color-switching");
-    window.calcrefSwitching.push([record.oldValue, now]);
-  }
-}).observe(document, {
-  subtree: true, attributeFilter: ["data-md-color-switching"], attributeOldValue: true,
-});
-"""
+def _colour_switch_invalidations(scheduled: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The style invalidations in ``scheduled`` made by setting or removing the attribute that
+    Material's palette puts on the body while it applies the colours."""
+    return [data for data in scheduled if data.get("changedAttribute") == "data-md-color-switching"]
 
 
-def test_materials_palette_finds_its_switching_attribute_already_set(
+@pytest.mark.parametrize("page", TRACED_PAGES)
+def test_materials_colour_switch_restyles_nothing(traced_starts: dict[str, Any], page: str) -> None:
+    """Material sets and removes `data-md-color-switching` as its palette starts on every page;
+    with its `[data-md-color-switching] *` rule gone (hooks/palette_switch.py), no rule reads
+    the attribute and neither change restyles anything."""
+    scheduled, _, _ = traced_starts[page]
+    assert _colour_switch_invalidations(scheduled) == []
+
+
+def test_the_trace_sees_a_colour_switch_restyle_when_a_rule_reads_it(
     built_site: BuiltSite, browser: Any
 ) -> None:
-    """The page sets `data-md-color-switching` before anything is styled
-    (overrides/partials/javascripts/palette.html), so Material's own setting of it, when its
-    bundle starts, changes nothing and restyles nothing; Material then removes it."""
-    context = browser.new_context()
-    tab = context.new_page()
-    tab.add_init_script(RECORD_SWITCHING)
-    tab.goto(built_site.url + "derivatives/derivative-1d/", wait_until="load")
-    tab.wait_for_function("() => !document.body.hasAttribute('data-md-color-switching')")
-    changes = tab.evaluate("() => window.calcrefSwitching")
-    context.close()
-    # [old value, value after]: ours (absent -> set), Material's (set -> set), its removal.
-    assert changes[:3] == [[None, ""], ["", ""], ["", None]], changes
+    """The check above can fail: with Material's rule put back, the attribute's changes
+    restyle the page."""
+    rule = "<style>[data-md-color-switching] * {transition-duration: 0s}</style>"
+    scheduled, _, _ = _retaken_until_found(
+        lambda: _trace_edited_load(browser, built_site, lambda html: html.index("</head>"), rule),
+        lambda traced: _colour_switch_invalidations(traced[0]) != [],
+    )
+    assert _colour_switch_invalidations(scheduled) != []
+
+
+def test_the_hook_blanks_materials_colour_switch_rule_and_nothing_else() -> None:
+    """On the palette stylesheet Material ships: the rule goes, every other character stays
+    where it was (Material's source map still fits), and the built site has the result."""
+    material_css = Path(material.__file__).parent / "templates/assets/stylesheets"
+    [palette] = material_css.glob("palette.*.min.css")
+    css = palette.read_text(encoding="utf-8")
+    dropped, count = palette_switch.drop_switching_rules(css)
+    assert count >= 1 and "data-md-color-switching" in css
+    assert "data-md-color-switching" not in dropped
+    assert len(dropped) == len(css)
+    assert {new for new, old in zip(dropped, css, strict=True) if new != old} == {" "}
+
+
+def test_the_built_site_has_no_colour_switch_rule(built_site: BuiltSite) -> None:
+    stylesheets = sorted(built_site.directory.glob(palette_switch.MATERIAL_STYLESHEETS))
+    assert [sheet.name for sheet in stylesheets if "palette" in sheet.name] != []
+    assert [
+        sheet.name
+        for sheet in stylesheets
+        if "data-md-color-switching" in sheet.read_text(encoding="utf-8")
+    ] == []
 
 
 @pytest.mark.parametrize(("found_in", "takes"), [(1, 1), (2, 2), (3, 3), (None, TRACE_ATTEMPTS)])
