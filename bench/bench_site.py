@@ -11,7 +11,10 @@ part.
 - Lighthouse 12.2.3 (``.ci/node_modules``) on the home page, a chapter and a notebook page,
   served by a small static server that gzips text the way a real host does (``python -m
   http.server`` does not, which makes performance look worse than it is). Mobile (the default)
-  and desktop presets.
+  and desktop presets; each page three times (medians, and performance's range), since the
+  scores move by several points from run to run. The chapter is scored once more without its
+  script files (Material's bundle and ours): the gap is what the scripts cost, and the longest
+  task column names the script behind it.
 - Render: the work a load costs the browser in style and layout, read from Chromium's trace on
   a 412 x 823 phone viewport (Lighthouse's): elements styled, layout objects laid out, and how
   many elements the largest single restyle touched. Counts, not times: they do not depend on
@@ -188,7 +191,16 @@ def lighthouse_pages(directory: Path) -> list[str]:
     return ["", *chapters[:1], *notebooks[:1]]
 
 
-def run_lighthouse(url: str, preset: str) -> dict[str, float]:
+# Lighthouse's scores move by several points from one run to the next on the same build (which
+# of the page's tasks end before its first paint decides what its simulation counts as blocking):
+# each page is scored this many times, and the table shows the medians and the range.
+LIGHTHOUSE_RUNS = 3
+# The page the theme's scripts are taken off, to show what its own weight and layout score.
+WITHOUT_SCRIPTS = "index.no-scripts.html"
+_EXTERNAL_SCRIPT = re.compile(r'<script src="[^"]*"></script>')
+
+
+def run_lighthouse(url: str, preset: str) -> dict[str, Any]:
     cli = NODE_MODULES / "lighthouse" / "cli" / "index.js"
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
@@ -210,19 +222,43 @@ def run_lighthouse(url: str, preset: str) -> dict[str, float]:
         subprocess.run(command, env=env, check=True, capture_output=True, timeout=300)
         result = json.loads(report.read_text(encoding="utf-8"))
     categories = result["categories"]
-    scores = {name: round(categories[name]["score"] * 100) for name in LIGHTHOUSE_CATEGORIES}
-    failing = [
-        f"{audit_id} ({audit['score']})"
-        for audit_id, audit in result["audits"].items()
+    scores: dict[str, Any] = {
+        name: round(categories[name]["score"] * 100) for name in LIGHTHOUSE_CATEGORIES
+    }
+    audits = result["audits"]
+    scores["failing"] = [
+        audit_id
+        for audit_id, audit in audits.items()
         if audit.get("score") is not None
         and audit["score"] < 1
         and audit.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings")
     ]
-    metrics = result["audits"]
-    scores["LCP s"] = metrics["largest-contentful-paint"]["numericValue"] / 1000
-    scores["TBT ms"] = metrics["total-blocking-time"]["numericValue"]
-    scores["failing"] = failing  # type: ignore[assignment]
+    scores["FCP s"] = audits["first-contentful-paint"]["numericValue"] / 1000
+    scores["LCP s"] = audits["largest-contentful-paint"]["numericValue"] / 1000
+    scores["TBT ms"] = audits["total-blocking-time"]["numericValue"]
+    # Lighthouse's long tasks are the simulated phone's (timings x 4 on mobile).
+    tasks = audits["long-tasks"].get("details", {}).get("items", [])
+    longest = max(tasks, key=lambda task: task["duration"], default=None)
+    scores["longest task"] = (
+        (longest["duration"], urlsplit(longest["url"]).path.rsplit("/", 1)[-1] or "(page)")
+        if longest
+        else (0.0, "")
+    )
     return scores
+
+
+def page_without_scripts(directory: Path, page: str) -> str:
+    """Write a copy of ``page`` without its script files (Material's bundle and the site's) next
+    to it, and return its path. Its inline scripts (the palette) stay."""
+    html = (directory / page / "index.html").read_text(encoding="utf-8")
+    (directory / page / WITHOUT_SCRIPTS).write_text(
+        _EXTERNAL_SCRIPT.sub("", html), encoding="utf-8"
+    )
+    return page + WITHOUT_SCRIPTS
+
+
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
 
 
 def bench_lighthouse() -> None:
@@ -230,19 +266,41 @@ def bench_lighthouse() -> None:
         print("\nLighthouse: not installed; run `npm ci --prefix .ci`")
         return
     with served_build(gzip_text=True) as (directory, url):
-        rows = [
-            (page or "(home)", preset, run_lighthouse(url + page, preset))
-            for page in lighthouse_pages(directory)
-            for preset in ("mobile", "desktop")
-        ]
-    print("\nLighthouse 12.2.3, served with gzip (target: 100 in each category)")
-    header = "".join(f"{name[:13]:>14}" for name in LIGHTHOUSE_CATEGORIES)
-    print(f"{'page':32}{'preset':>8}{header}{'LCP s':>8}{'TBT ms':>8}")
-    for page, preset, scores in rows:
-        cells = "".join(f"{scores[name]:>14}" for name in LIGHTHOUSE_CATEGORIES)
-        print(f"{page:32}{preset:>8}{cells}{scores['LCP s']:8.2f}{scores['TBT ms']:8.0f}")
-        if scores["failing"]:
-            print(f"{'':40}below 1: {', '.join(scores['failing'])}")  # type: ignore[arg-type]
+        pages = lighthouse_pages(directory)
+        chapter = next((page for page in pages if page.startswith("derivatives/")), None)
+        if chapter is not None:
+            pages.append(page_without_scripts(directory, chapter))
+        rows = []
+        for page in pages:
+            for preset in ("mobile", "desktop"):
+                runs = [run_lighthouse(url + page, preset) for _ in range(LIGHTHOUSE_RUNS)]
+                label = page.replace(WITHOUT_SCRIPTS, " without scripts") or "(home)"
+                rows.append((label, preset, runs))
+    print(
+        f"\nLighthouse 12.2.3, served with gzip (target: 100 in each category); median of "
+        f"{LIGHTHOUSE_RUNS} runs, performance's range in brackets. Times are the simulated "
+        "device's (mobile: a phone with a CPU 4 x slower than this machine's)."
+    )
+    header = "".join(f"{name[:11]:>12}" for name in LIGHTHOUSE_CATEGORIES[1:])
+    print(
+        f"{'page':44}{'preset':>8}{'performance':>14}{header}"
+        f"{'FCP s':>7}{'LCP s':>7}{'TBT ms':>8}  longest task (ms, script)"
+    )
+    for page, preset, runs in rows:
+        performance = sorted(run["performance"] for run in runs)
+        cells = "".join(
+            f"{_median([run[name] for run in runs]):>12.0f}" for name in LIGHTHOUSE_CATEGORIES[1:]
+        )
+        timings = "".join(
+            f"{_median([run[name] for run in runs]):>{width}.{digits}f}"
+            for name, width, digits in (("FCP s", 7, 2), ("LCP s", 7, 2), ("TBT ms", 8, 0))
+        )
+        longest = sorted(run["longest task"] for run in runs)[len(runs) // 2]
+        range_ = f"{_median(performance):.0f} [{performance[0]}-{performance[-1]}]"
+        print(f"{page:44}{preset:>8}{range_:>14}{cells}{timings}  {longest[0]:.0f} {longest[1]}")
+        failing = sorted({audit for run in runs for audit in run["failing"]})
+        if failing:
+            print(f"{'':52}below 1 in some run: {', '.join(failing)}")
 
 
 # --- Rendering work ------------------------------------------------------------------------------
