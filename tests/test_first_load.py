@@ -178,6 +178,11 @@ def test_material_starts_without_restyling_the_whole_page(
     assert "js-focus-visible" in state["rootClasses"] and state["focusVisible"]
 
 
+# The page the controls (the tests that show a check can fail) edit and trace: the home page, the
+# smallest with deferred sections. Tracing invalidations costs in proportion to the elements,
+# and a chapter has ten times its elements.
+CONTROL_PAGE = ""
+
 # Styles the root element then and there, as Chromium does when it gets the chance.
 STYLE_THE_ROOT = "<script>getComputedStyle(document.documentElement).color;</script>"
 
@@ -185,11 +190,10 @@ STYLE_THE_ROOT = "<script>getComputedStyle(document.documentElement).color;</scr
 def _trace_edited_load(
     browser: Any, site: BuiltSite, insert_at: Callable[[str], int], snippet: str
 ) -> tuple[list[dict[str, Any]], str, str]:
-    """The style invalidations scheduled while derivative-1d loads with ``snippet`` inserted in
+    """The style invalidations scheduled while `CONTROL_PAGE` loads with ``snippet`` inserted in
     its HTML at ``insert_at(html)``, on the same line so that the page's lines keep their
     numbers; and the page's URL and unedited HTML."""
-    page = "derivatives/derivative-1d/"
-    url, html = site.url + page, site.html(page)
+    url, html = site.url + CONTROL_PAGE, site.html(CONTROL_PAGE)
     at = insert_at(html)
     edited = html[:at] + snippet + html[at:]
     events, _ = _trace(
@@ -211,7 +215,7 @@ def _trace_edited_load(
 def _trace_root_changes(
     browser: Any, site: BuiltSite, insert_at: Callable[[str], int], script: str
 ) -> tuple[list[Any], list[Any]]:
-    """The root class changes traced while derivative-1d loads with ``script`` inserted
+    """The root class changes traced while `CONTROL_PAGE` loads with ``script`` inserted
     (`_trace_edited_load`): those that restyle the whole page (`_whole_page_restyles`), then
     all of them."""
     scheduled, url, html = _trace_edited_load(browser, site, insert_at, script)
@@ -285,9 +289,7 @@ def test_the_trace_sees_a_section_rendered_by_a_script(built_site: BuiltSite, br
                 ".firstElementChild.offsetTop"
             ),
             PHONE,
-            untraced=lambda tab: tab.goto(
-                built_site.url + "derivatives/derivative-1d/", wait_until="load"
-            ),
+            untraced=lambda tab: tab.goto(built_site.url + CONTROL_PAGE, wait_until="load"),
         )
         return _sections_forced_by_scripts(events)
 
