@@ -44,6 +44,16 @@ def drop_switching_rules(css: str) -> tuple[str, int]:
     return SWITCHING_RULE.subn(lambda rule: " " * len(rule.group(0)), css)
 
 
+class _Build:
+    dirty = False
+
+
+def on_startup(command: str, dirty: bool, **kwargs: Any) -> None:
+    # A dirty build copies only the theme's files that changed: Material's stylesheet may still
+    # be the one this hook blanked last time.
+    _Build.dirty = dirty
+
+
 def on_post_build(config: MkDocsConfig, **kwargs: Any) -> None:
     dropped = 0
     for stylesheet in sorted(Path(config.site_dir).glob(MATERIAL_STYLESHEETS)):
@@ -51,7 +61,7 @@ def on_post_build(config: MkDocsConfig, **kwargs: Any) -> None:
         if count:
             stylesheet.write_text(css, encoding="utf-8")
             dropped += count
-    if not dropped:
+    if not dropped and not _Build.dirty:
         # A warning fails the strict build: an upgrade of Material that renames the attribute
         # must be looked at, not silently bring the restyles back.
         log.warning(

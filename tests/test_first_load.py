@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import material
@@ -336,6 +337,26 @@ def test_the_hook_blanks_materials_colour_switch_rule_and_nothing_else() -> None
     assert "data-md-color-switching" not in dropped
     assert len(dropped) == len(css)
     assert {new for new, old in zip(dropped, css, strict=True) if new != old} == {" "}
+
+
+@pytest.mark.parametrize("dirty", [False, True])
+def test_the_hook_warns_when_materials_rule_is_gone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, dirty: bool
+) -> None:
+    """A warning (which fails the strict build) if Material no longer has the rule, so that an
+    upgrade is looked at; but not in a dirty build, which keeps the stylesheet blanked before."""
+    stylesheets = tmp_path / "assets" / "stylesheets"
+    stylesheets.mkdir(parents=True)
+    (stylesheets / "palette.0.min.css").write_text("a{color:red}", encoding="utf-8")
+    palette_switch.on_startup(command="build", dirty=dirty)
+    try:
+        with caplog.at_level("WARNING", logger=palette_switch.log.name):
+            palette_switch.on_post_build(SimpleNamespace(site_dir=str(tmp_path)))
+    finally:
+        palette_switch.on_startup(command="build", dirty=False)
+    warned = [record.getMessage() for record in caplog.records]
+    assert (warned != []) is not dirty
+    assert all("data-md-color-switching" in message for message in warned)
 
 
 def test_the_built_site_has_no_colour_switch_rule(built_site: BuiltSite) -> None:
