@@ -18,6 +18,7 @@ the headings stay outside the sections and code blocks mount when they scroll in
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -326,17 +327,33 @@ def test_the_trace_sees_a_colour_switch_restyle_when_a_rule_reads_it(
     assert _colour_switch_invalidations(scheduled) != []
 
 
+def _rules_reading_the_switch(css: str) -> list[range]:
+    """Where each rule that names ``data-md-color-switching`` is in ``css``: from the end of
+    whatever precedes it (``{``, ``}`` or ``;``) to its closing brace. Found without the hook's
+    pattern."""
+    spans = []
+    for found in re.finditer(re.escape("[data-md-color-switching]"), css):
+        start = max(css.rfind(mark, 0, found.start()) for mark in "{};") + 1
+        end = css.index("}", found.start()) + 1
+        if not spans or spans[-1].stop != end:
+            spans.append(range(start, end))
+    return spans
+
+
 def test_the_hook_blanks_materials_colour_switch_rule_and_nothing_else() -> None:
-    """On the palette stylesheet Material ships: the rule goes, every other character stays
-    where it was (Material's source map still fits), and the built site has the result."""
+    """On the palette stylesheet Material ships: the characters of the rule, and only those,
+    become spaces, so every other rule stays where it was (Material's source map still fits)."""
     material_css = Path(material.__file__).parent / "templates/assets/stylesheets"
     [palette] = material_css.glob("palette.*.min.css")
     css = palette.read_text(encoding="utf-8")
-    dropped, count = palette_switch.drop_switching_rules(css)
-    assert count >= 1 and "data-md-color-switching" in css
-    assert "data-md-color-switching" not in dropped
+    dropped, count, others = palette_switch.drop_switching_rules(css)
+    [rule] = _rules_reading_the_switch(css)
+    assert (count, others) == (1, [])
     assert len(dropped) == len(css)
-    assert {new for new, old in zip(dropped, css, strict=True) if new != old} == {" "}
+    changed = [at for at, (new, old) in enumerate(zip(dropped, css, strict=True)) if new != old]
+    blank = [at for at in rule if not css[at].isspace()]
+    assert changed == blank
+    assert set(dropped[rule.start : rule.stop]) == {" "}
 
 
 @pytest.mark.parametrize("dirty", [False, True])
@@ -367,6 +384,58 @@ def test_the_built_site_has_no_colour_switch_rule(built_site: BuiltSite) -> None
         for sheet in stylesheets
         if "data-md-color-switching" in sheet.read_text(encoding="utf-8")
     ] == []
+
+
+# Records each CSS transition that starts, from the start of the page: its element and property.
+RECORD_TRANSITIONS = """
+window.calcrefTransitions = [];
+addEventListener("transitionrun", (event) => {
+  const element = event.target;
+  const classes = [...element.classList].map((name) => "." + name).join("");
+  const name = element.tagName.toLowerCase() + classes;
+  window.calcrefTransitions.push(name + " " + event.propertyName);
+}, true);
+"""
+
+
+def _transitions_of_a_load(
+    browser: Any, site: BuiltSite, scheme: str, after_load: str = "() => {}"
+) -> list[str]:
+    """The transitions that ran while the home page loaded in ``scheme`` and Material started,
+    and while ``after_load`` ran."""
+    context = browser.new_context(color_scheme=scheme)
+    try:
+        tab = context.new_page()
+        tab.add_init_script(RECORD_TRANSITIONS)
+        tab.goto(site.url + CONTROL_PAGE, wait_until="load")
+        tab.wait_for_function("() => !document.body.hasAttribute('data-md-color-switching')")
+        tab.evaluate(after_load)
+        # Material's transitions last 250 ms at most; one that starts has started by then.
+        tab.wait_for_timeout(400)
+        transitions: list[str] = tab.evaluate("() => window.calcrefTransitions")
+    finally:
+        context.close()
+    return transitions
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_page_loads_without_a_colour_transition(
+    built_site: BuiltSite, browser: Any, scheme: str
+) -> None:
+    """Nothing fades as a page loads. Material's rule that turned transitions off while its
+    palette applied is gone (hooks/palette_switch.py), so any colour the page shows before
+    Material starts and changes after would ease into place on every load: as the page's
+    `color-scheme` did in dark, before the page declared it (palette.html)."""
+    assert _transitions_of_a_load(browser, built_site, scheme) == []
+
+
+def test_the_transition_check_sees_a_colour_that_changes(
+    built_site: BuiltSite, browser: Any
+) -> None:
+    """The check above can fail: a palette colour changed once the page is up fades links."""
+    change_primary = "() => document.body.setAttribute('data-md-color-primary', 'red')"
+    transitions = _transitions_of_a_load(browser, built_site, "dark", change_primary)
+    assert any(transition.endswith(" color") for transition in transitions), transitions
 
 
 @pytest.mark.parametrize(("found_in", "takes"), [(1, 1), (2, 2), (3, 3), (None, TRACE_ATTEMPTS)])
