@@ -12,9 +12,9 @@ part.
   served by a small static server that gzips text the way a real host does (``python -m
   http.server`` does not, which makes performance look worse than it is). Mobile (the default)
   and desktop presets; each page three times (medians, and performance's range), since the
-  scores move by several points from run to run. The chapter is scored once more without its
-  script files (Material's bundle and ours): the gap is what the scripts cost, and the longest
-  task column names the script behind it.
+  scores move by several points from run to run. A copy of the chapter without its script
+  files (Material's bundle and ours) is scored the same way: the gap is what the scripts cost,
+  and the longest task column names the script behind it.
 - Render: the work a load costs the browser in style and layout, read from Chromium's trace on
   a 412 x 823 phone viewport (Lighthouse's): elements styled, layout objects laid out, and how
   many elements the largest single restyle touched. Counts, not times: they do not depend on
@@ -34,6 +34,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -183,12 +184,16 @@ def _weight_row(weight: PageWeight, base: str) -> str:
 # --- Lighthouse ----------------------------------------------------------------------------------
 
 
+def first_chapter(pages: list[str]) -> str | None:
+    return next((page for page in pages if page.startswith("derivatives/")), None)
+
+
 def lighthouse_pages(directory: Path) -> list[str]:
     """The home page, the first chapter page and the first notebook page, if there is one."""
     pages = site_pages(directory)
-    chapters = [page for page in pages if page.startswith("derivatives/")]
+    chapter = first_chapter(pages)
     notebooks = [page for page in pages if page.startswith("notebooks/") and page != "notebooks/"]
-    return ["", *chapters[:1], *notebooks[:1]]
+    return ["", *([chapter] if chapter else []), *notebooks[:1]]
 
 
 # Lighthouse's scores move by several points from one run to the next on the same build (which
@@ -197,7 +202,7 @@ def lighthouse_pages(directory: Path) -> list[str]:
 LIGHTHOUSE_RUNS = 3
 # The page the theme's scripts are taken off, to show what its own weight and layout score.
 WITHOUT_SCRIPTS = "index.no-scripts.html"
-_EXTERNAL_SCRIPT = re.compile(r'<script src="[^"]*"></script>')
+_EXTERNAL_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[^>]*>\s*</script>")
 
 
 def run_lighthouse(url: str, preset: str) -> dict[str, Any]:
@@ -240,25 +245,34 @@ def run_lighthouse(url: str, preset: str) -> dict[str, Any]:
     tasks = audits["long-tasks"].get("details", {}).get("items", [])
     longest = max(tasks, key=lambda task: task["duration"], default=None)
     scores["longest task"] = (
-        (longest["duration"], urlsplit(longest["url"]).path.rsplit("/", 1)[-1] or "(page)")
-        if longest
-        else (0.0, "")
+        (longest["duration"], _script_name(longest["url"], url)) if longest else (0.0, "")
     )
     return scores
 
 
+def _script_name(task_url: str, page_url: str) -> str:
+    """What Lighthouse blames a long task on, by its file name; "(page)" for the page itself or
+    for no script it could name."""
+    if task_url == page_url or not urlsplit(task_url).path.rsplit("/", 1)[-1]:
+        return "(page)"
+    return urlsplit(task_url).path.rsplit("/", 1)[-1]
+
+
 def page_without_scripts(directory: Path, page: str) -> str:
     """Write a copy of ``page`` without its script files (Material's bundle and the site's) next
-    to it, and return its path. Its inline scripts (the palette) stay."""
+    to it, and return its path. Its inline scripts stay, so it is styled as the page is once
+    scripts ran: the palette applied, the root's `js` class set (overrides/main.html)."""
     html = (directory / page / "index.html").read_text(encoding="utf-8")
-    (directory / page / WITHOUT_SCRIPTS).write_text(
-        _EXTERNAL_SCRIPT.sub("", html), encoding="utf-8"
-    )
+    without, removed = _EXTERNAL_SCRIPT.subn("", html)
+    if removed < 2:
+        sys.exit(f"{page}: expected Material's bundle and the site's scripts; found {removed}")
+    (directory / page / WITHOUT_SCRIPTS).write_text(without, encoding="utf-8")
     return page + WITHOUT_SCRIPTS
 
 
 def _median(values: list[float]) -> float:
-    return sorted(values)[len(values) // 2]
+    # The lower median: with an even number of runs, a score one of them had.
+    return statistics.median_low(values)
 
 
 def bench_lighthouse() -> None:
@@ -267,8 +281,10 @@ def bench_lighthouse() -> None:
         return
     with served_build(gzip_text=True) as (directory, url):
         pages = lighthouse_pages(directory)
-        chapter = next((page for page in pages if page.startswith("derivatives/")), None)
-        if chapter is not None:
+        chapter = first_chapter(pages)
+        if chapter is None:
+            print("\nLighthouse: no chapter page, so none is scored without its scripts")
+        else:
             pages.append(page_without_scripts(directory, chapter))
         rows = []
         for page in pages:
@@ -295,7 +311,7 @@ def bench_lighthouse() -> None:
             f"{_median([run[name] for run in runs]):>{width}.{digits}f}"
             for name, width, digits in (("FCP s", 7, 2), ("LCP s", 7, 2), ("TBT ms", 8, 0))
         )
-        longest = sorted(run["longest task"] for run in runs)[len(runs) // 2]
+        longest = statistics.median_low(run["longest task"] for run in runs)
         range_ = f"{_median(performance):.0f} [{performance[0]}-{performance[-1]}]"
         print(f"{page:44}{preset:>8}{range_:>14}{cells}{timings}  {longest[0]:.0f} {longest[1]}")
         failing = sorted({audit for run in runs for audit in run["failing"]})
