@@ -4,8 +4,9 @@ Material's palette stylesheet holds ``[data-md-color-switching] * {transition-du
 and its script sets that attribute on the body, then removes it one task later, each time the
 palette is applied: on every page load, not only when a reader switches schemes. A rule of the
 form ``[attribute] *`` makes each change of the attribute restyle every element of the page, so
-every load paid two full restyles in Material's first tasks: on a chapter of typeset maths,
-about a tenth of what a phone spends starting the page, measured in Chromium's trace.
+every load paid two full restyles in Material's first tasks. On a chapter, without them, the
+bundle's first task took 128 ms instead of 145 ms, and style and layout 233 ms instead of 269 ms
+over the load (phone viewport, median of seven traced loads on the build machine).
 
 Without the rule, the attribute matches nothing and its changes cost nothing. What a reader
 sees instead: when the scheme switches (their click on the toggle, or their system's change under
