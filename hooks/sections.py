@@ -12,15 +12,11 @@ The headings stay outside the sections, so anchors and the table of contents see
 Material's table of contents reads the position of every heading it lists when the page starts,
 and reading the position of a heading inside a deferred section would make the browser render
 that section there and then. The content before the first ``<h2>`` (what a reader sees first) is
-never deferred, nor are the API reference pages (see `on_page_content`). A notebook page's
-headings are inside its Markdown cells, so there the same is done within each cell: on a phone,
-a notebook styled a fifth fewer elements at load, and Material's first task took 122 ms instead
-of 149 ms (chain-rule, median of seven traced loads).
+never deferred, nor are the API reference pages (see `on_page_content`).
 """
 
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -98,45 +94,9 @@ def defer_sections(content: str) -> str:
     return "".join(pieces)
 
 
-# A Markdown cell of a notebook page (hooks/notebooks.py keeps mkdocs-jupyter's cell markup).
-_MARKDOWN_CELL = re.compile(r'<div class="[^"]*\bjp-RenderedMarkdown\b[^"]*"[^>]*>')
-_DIV_TAG = re.compile(r"<div\b|</div\s*>")
-
-
-def _end_of_div(html: str, inside: int) -> int:
-    """Where the ``</div>`` that closes the ``<div>`` whose content starts at ``inside`` is."""
-    depth = 1
-    for tag in _DIV_TAG.finditer(html, inside):
-        depth += -1 if tag[0].startswith("</") else 1
-        if depth == 0:
-            return tag.start()
-    raise ValueError(f"a <div> opened before offset {inside} is never closed")
-
-
-def defer_notebook_sections(content: str) -> str:
-    """`defer_sections` inside each Markdown cell of a notebook page, where its headings are.
-
-    >>> cell = '<div class="jp-RenderedMarkdown"><h2>A</h2><div><p>a</p></div></div>'
-    >>> page = defer_notebook_sections('<div class="jp-Cell">' + cell + "</div><p>code</p>")
-    >>> print(page.replace("<section", "\\n<section").replace("</section>", "</section>\\n"))
-    <div class="jp-Cell"><div class="jp-RenderedMarkdown"><h2>A</h2>
-    <section class="md-deferred"><div><p>a</p></div></section>
-    </div></div><p>code</p>
-    """
-    pieces, done = [], 0
-    for cell in _MARKDOWN_CELL.finditer(content):
-        end = _end_of_div(content, cell.end())
-        pieces += [content[done : cell.end()], defer_sections(content[cell.end() : end])]
-        done = end
-    return "".join(pieces) + content[done:]
-
-
 def on_page_content(html: str, page: Page, **kwargs: Any) -> str:
     # mkdocstrings nests its blocks several levels deep, and their margins collapse through all
     # of them into the next heading's; a section edge would stop that and move the text.
     if 'class="doc doc-' in html:
         return html
-    # A notebook page's headings are inside its cells, none at the top.
-    if "jp-RenderedMarkdown" in html:
-        return defer_notebook_sections(html)
     return defer_sections(html)
