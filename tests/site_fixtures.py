@@ -422,6 +422,8 @@ class PageView:
     # Every image of the page, the hidden colour variant too: the inspection loads them all.
     images: list[str] = field(default_factory=list)
     broken_images: list[str] = field(default_factory=list)
+    # The layout shifts of the load, until the inspection: ``{"value": .., "moved": [elements]}``.
+    layout_shifts: list[dict[str, Any]] = field(default_factory=list)
     # The text Material's copy button puts on the clipboard, for each `python` block of the
     # page and for each code cell of a notebook (IPython: it may hold `%magics`).
     python_copies: list[str] = field(default_factory=list)
@@ -493,8 +495,22 @@ async () => {
   // Notebook cells are IPython (`%pip` and the like); page blocks are plain Python.
   const pythonBlocks = [...document.querySelectorAll(".language-python.highlight pre > code")];
   const isCell = (code) => code.closest(".jp-Cell") !== null;
+  // Every layout shift since the page started, as Lighthouse's CLS counts them (one just after
+  // the reader's input is not), with the elements it moved.
+  const shiftObserver = new PerformanceObserver(() => {});
+  shiftObserver.observe({ type: "layout-shift", buffered: true });
+  const describe = (node) => node ? [node.nodeName.toLowerCase(), ...(node.classList || [])]
+    .slice(0, 3).join(".") : "?";
+  const layoutShifts = shiftObserver.takeRecords()
+    .filter((shift) => !shift.hadRecentInput)
+    .map((shift) => ({
+      value: shift.value,
+      moved: shift.sources.map((source) => describe(source.node)),
+    }));
+  shiftObserver.disconnect();
   return {
     rendered,
+    layoutShifts,
     appliedScheme: document.body.getAttribute("data-md-color-scheme") || "",
     formulas: document.querySelectorAll(".katex").length,
     katexErrors: document.querySelectorAll(".katex-error").length,
@@ -764,6 +780,7 @@ async def _inspect(tab: Any, view: PageView) -> None:
     view.raw_tex = seen["rawTex"]
     view.images = seen["images"]
     view.broken_images = seen["brokenImages"]
+    view.layout_shifts = seen["layoutShifts"]
     view.python_copies = seen["pythonCopies"]
     view.ipython_copies = seen["ipythonCopies"]
     for name, (pages, script) in _PAGE_REPORTS.items():

@@ -81,6 +81,28 @@ def test_every_image_loads(page_views: SchemeViews) -> None:
     assert page_views.problems(lambda view: view.broken_images) == {}
 
 
+# The most a load may move what it has already shown: the sum of its layout shifts, as
+# Lighthouse's CLS counts them, on the visits' desktop window. Lighthouse calls under 0.1 good.
+# A budget, not a zero: four pages shift their first heading by 0.007-0.014 today, for a reason
+# not yet found (not the deferred sections: rendering the first two at once changed nothing).
+# Sections inside notebook cells, tried and reverted, measured 0.011 and 0.021: a code cell
+# below a section rendered a frame late jumped into view.
+LAYOUT_SHIFT_BUDGET = 0.02
+
+
+def layout_shift_problems(view: PageView) -> list[str]:
+    total = sum(shift["value"] for shift in view.layout_shifts)
+    if total <= LAYOUT_SHIFT_BUDGET:
+        return []
+    return [f"layout shift {total:.4f}; moved: {shift['moved']}" for shift in view.layout_shifts]
+
+
+def test_a_load_moves_little_of_what_it_has_shown(page_views: SchemeViews) -> None:
+    assert page_views.problems(layout_shift_problems) == {}
+    # The inspection reads them: some loads do shift, by a little.
+    assert any(view.layout_shifts for view in page_views.values())
+
+
 # What a first view of any page may download, gzipped: the budget of a chapter, kept by all.
 FIRST_VIEW_BUDGET = 200_000
 
