@@ -449,6 +449,28 @@ class TestEquivalent:
         with pytest.raises(symbolic.DerivationError, match="Step 3"):
             d.step(sp.sin(2 * x) + sp.Rational(1, 10**12), "algebra")
 
+    def test_a_difference_that_cancels_is_proved_without_simplify(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # The sigmoid's derivative is rational in exp(-x): over a common denominator, the
+        # difference from s (1 - s) cancels to 0, a proof on its own.
+        def simplify_not_wanted(expr: Any) -> Any:
+            raise AssertionError(f"simplify was asked about {expr}")
+
+        monkeypatch.setattr(symbolic.sp, "simplify", simplify_not_wanted)
+        s = symbolic.sigmoid(x)
+        d = symbolic.Derivation(sp.Derivative(s, x)).step(s * (1 - s), "sigmoid rule")
+        assert [step.verified_by for step in d.steps] == ["symbolic"]
+        assert symbolic.equivalent(sp.Matrix([(x**2 - 1) / (x - 1)]), sp.Matrix([x + 1]))
+
+    def test_what_does_not_cancel_is_not_taken_as_equal(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(symbolic.sp, "simplify", lambda e: e)
+        s = symbolic.sigmoid(x)
+        assert not symbolic.equivalent(sp.diff(s, x), s * (1 + s))
+        assert not symbolic.equivalent((x**2 - 1) / (x - 1), x - 1)
+
     @pytest.mark.parametrize(
         ("a", "message"),
         [

@@ -656,7 +656,7 @@ def check_symbolic(
 
     Notes
     -----
-    Symbolic equality is decided by `calcref.symbolic.equivalent` (simplify, then a
+    Symbolic equality is decided by `calcref.symbolic.equivalent` (cancel, simplify, then a
     high-precision spot check). The numerical checks do not use SymPy's derivative at all:
     ``expr`` is differentiated by `calcref.numeric` and compared with the claim, so the two
     verdicts are independent. Random values are drawn with magnitudes in [0.5, 2] and random
