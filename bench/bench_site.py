@@ -12,9 +12,10 @@ part.
   served by a small static server that gzips text the way a real host does (``python -m
   http.server`` does not, which makes performance look worse than it is). Mobile (the default)
   and desktop presets; each page three times (medians, and performance's range), since the
-  scores move by several points from run to run. A copy of the chapter without its script
-  files (Material's bundle and ours) is scored the same way: the gap is what the scripts cost,
-  and the longest task column names the script behind it.
+  scores move by several points from run to run. Two copies of the chapter are scored the same
+  way: one without its script files (Material's bundle and ours), where the gap is what the
+  scripts cost, and the longest task column names the script behind it; one whose text is a
+  single paragraph, which scores the theme alone (the best any page of the site can score).
 - Render: the work a load costs the browser in style and layout, read from Chromium's trace on
   a 412 x 823 phone viewport (Lighthouse's): elements styled, layout objects laid out, and how
   many elements the largest single restyle touched. Counts, not times: they do not depend on
@@ -200,9 +201,14 @@ def lighthouse_pages(directory: Path) -> list[str]:
 # of the page's tasks end before its first paint decides what its simulation counts as blocking):
 # each page is scored this many times, and the table shows the medians and the range.
 LIGHTHOUSE_RUNS = 3
-# The page the theme's scripts are taken off, to show what its own weight and layout score.
+# Two copies of the chapter page show where its score is lost. Without the script files: what
+# the page's own weight and layout score. With one paragraph for its text: what the theme alone
+# scores (its header, navigation, stylesheets and scripts), the best any page of the site can.
 WITHOUT_SCRIPTS = "index.no-scripts.html"
+ONE_PARAGRAPH = "index.one-paragraph.html"
+VARIANT_LABELS = {WITHOUT_SCRIPTS: " without scripts", ONE_PARAGRAPH: " with one paragraph"}
 _EXTERNAL_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[^>]*>\s*</script>")
+_ARTICLE = re.compile(r"(<article\b[^>]*>).*?(</article>)", re.DOTALL)
 
 
 def run_lighthouse(url: str, preset: str) -> dict[str, Any]:
@@ -270,6 +276,24 @@ def page_without_scripts(directory: Path, page: str) -> str:
     return page + WITHOUT_SCRIPTS
 
 
+def page_with_one_paragraph(directory: Path, page: str) -> str:
+    """Write a copy of ``page`` whose article is a heading and one paragraph next to it, and
+    return its path. Everything else (head, header, navigation, scripts) is the page's own."""
+    html = (directory / page / "index.html").read_text(encoding="utf-8")
+    paragraph = r"\1<h1>One paragraph</h1><p>The theme alone, with one paragraph of text.</p>\2"
+    alone, replaced = _ARTICLE.subn(paragraph, html)
+    if replaced != 1:
+        sys.exit(f"{page}: expected one <article> (Material's content); found {replaced}")
+    (directory / page / ONE_PARAGRAPH).write_text(alone, encoding="utf-8")
+    return page + ONE_PARAGRAPH
+
+
+def _label(page: str) -> str:
+    for file, label in VARIANT_LABELS.items():
+        page = page.replace(file, label)
+    return page or "(home)"
+
+
 def _median(values: list[float]) -> float:
     # The lower median: with an even number of runs, a score one of them had.
     return statistics.median_low(values)
@@ -283,15 +307,15 @@ def bench_lighthouse() -> None:
         pages = lighthouse_pages(directory)
         chapter = first_chapter(pages)
         if chapter is None:
-            print("\nLighthouse: no chapter page, so none is scored without its scripts")
+            print("\nLighthouse: no chapter page, so none is scored without its scripts or text")
         else:
             pages.append(page_without_scripts(directory, chapter))
+            pages.append(page_with_one_paragraph(directory, chapter))
         rows = []
         for page in pages:
             for preset in ("mobile", "desktop"):
                 runs = [run_lighthouse(url + page, preset) for _ in range(LIGHTHOUSE_RUNS)]
-                label = page.replace(WITHOUT_SCRIPTS, " without scripts") or "(home)"
-                rows.append((label, preset, runs))
+                rows.append((_label(page), preset, runs))
     print(
         f"\nLighthouse 12.2.3, served with gzip (target: 100 in each category); median of "
         f"{LIGHTHOUSE_RUNS} runs, performance's range in brackets. Times are the simulated "
@@ -299,7 +323,7 @@ def bench_lighthouse() -> None:
     )
     header = "".join(f"{name[:11]:>12}" for name in LIGHTHOUSE_CATEGORIES[1:])
     print(
-        f"{'page':44}{'preset':>8}{'performance':>14}{header}"
+        f"{'page':48}{'preset':>8}{'performance':>14}{header}"
         f"{'FCP s':>7}{'LCP s':>7}{'TBT ms':>8}  longest task (ms, script)"
     )
     for page, preset, runs in rows:
@@ -313,10 +337,10 @@ def bench_lighthouse() -> None:
         )
         longest = statistics.median_low(run["longest task"] for run in runs)
         range_ = f"{_median(performance):.0f} [{performance[0]}-{performance[-1]}]"
-        print(f"{page:44}{preset:>8}{range_:>14}{cells}{timings}  {longest[0]:.0f} {longest[1]}")
+        print(f"{page:48}{preset:>8}{range_:>14}{cells}{timings}  {longest[0]:.0f} {longest[1]}")
         failing = sorted({audit for run in runs for audit in run["failing"]})
         if failing:
-            print(f"{'':52}below 1 in some run: {', '.join(failing)}")
+            print(f"{'':56}below 1 in some run: {', '.join(failing)}")
 
 
 # --- Rendering work ------------------------------------------------------------------------------
