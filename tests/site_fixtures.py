@@ -11,7 +11,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
@@ -200,9 +200,17 @@ def result_of(future: Future[Any], what: str, timeout: float = BACKGROUND_TIMEOU
 
 def _waits(item: pytest.Item) -> int:
     """0 for a quick test, 1 for one that waits for slow work, 2 for one that waits for the
-    page views (they finish last)."""
+    light page visits, 3 for one that waits for the dark or phone visits (they finish last).
+
+    A test runs as soon as what it reads is ready: the light visits come first
+    (`_view_site`), so the tests that read only them run while the dark visits go on, instead
+    of after them, when the rest of the suite has finished and one core would be idle."""
     names = set(getattr(item, "fixturenames", ()))
-    if names & {"page_views", "phone_views"}:
+    callspec = getattr(item, "callspec", None)
+    scheme = callspec.params.get("page_views") if callspec is not None else None
+    if "phone_views" in names or ("page_views" in names and scheme != "light"):
+        return 3
+    if "page_views" in names:
         return 2
     return int(bool(names & (set(_STARTERS) | {"browser"})))
 
@@ -261,6 +269,15 @@ def _build(directory: Path, url: str) -> BuiltSite:
 @starts_early("built_site")
 def _start_build(config: pytest.Config) -> Future[BuiltSite]:
     return in_background(_build, *shared_site(config))
+
+
+def after_the_build(config: pytest.Config) -> None:
+    """Wait until the session's build has finished (or failed), if the session builds the site.
+
+    Other slow work started from the start would slow the build, and the page visits, the
+    longest work of the suite, wait for it."""
+    if "built_site" in config.stash.get(_NEEDED, set()):
+        wait([early(config, "built_site")])
 
 
 @pytest.fixture(scope="session")
@@ -886,6 +903,8 @@ async def _view_site(
     views = {scheme: SchemeViews(scheme) for scheme in schemes}
     phone_views: dict[str, PhoneView] = {}
     contexts: dict[str, Any] = {}
+    # Each scheme's pages in turn, light first: the tests that read only the light views run
+    # while the dark visits go on (`_waits`).
     queue = [(scheme, page) for scheme in schemes for page in pages]
     queue.reverse()
 

@@ -8,6 +8,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -84,49 +85,97 @@ def test_figures_show_only_the_variant_of_the_colour_scheme(
     assert all(name.endswith("-dark.svg") == (shown == "dark") for name in figure_files), fetched
 
 
-def test_serve_command_answers_for_home_and_1d_page(tmp_path: Path) -> None:
-    """`./dev serve` runs `mkdocs serve`; start it the same way and fetch two pages."""
+# `./dev serve` runs `mkdocs serve`, which builds the whole site before it answers: seconds of
+# waiting, started in the background once the session's build is done, so that the tests go on
+# meanwhile.
+@site_fixtures.starts_early("serve_statuses")
+def _start_serving(config: pytest.Config) -> Future[dict[str, int]]:
+    return site_fixtures.in_background(_serve_and_fetch_pages, config)
+
+
+def _serve_and_fetch_pages(config: pytest.Config) -> dict[str, int]:
+    """``{page: HTTP status}`` of `PAGES` from `mkdocs serve`, started as `./dev serve` does."""
+    site_fixtures.after_the_build(config)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": f"http://127.0.0.1:{port}/"}
-    log = tmp_path / "serve.log"
-    with log.open("w") as output:
+    with tempfile.TemporaryFile("w+") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
             cwd=ROOT,
             env=env,
-            stdout=output,
+            stdout=log,
             stderr=subprocess.STDOUT,
         )
         try:
-            statuses = {
+            return {
                 page: _status_when_up(f"http://127.0.0.1:{port}/{page}", server, log)
                 for page in PAGES
             }
         finally:
             server.terminate()
             server.wait(timeout=30)
-    assert statuses == dict.fromkeys(PAGES, 200)
+
+
+@pytest.fixture
+def serve_statuses(request: pytest.FixtureRequest) -> dict[str, int]:
+    try:
+        statuses: dict[str, int] = site_fixtures.result_of(
+            site_fixtures.early(request.config, "serve_statuses"), "`mkdocs serve`"
+        )
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
+    return statuses
+
+
+def test_serve_command_answers_for_home_and_1d_page(serve_statuses: dict[str, int]) -> None:
+    """`./dev serve` answers for the home page and every page of `PAGES`."""
+    assert serve_statuses == dict.fromkeys(PAGES, 200)
 
 
 def _status_when_up(
-    url: str, server: subprocess.Popen[bytes], log: Path, timeout: float = 300.0
+    url: str, server: subprocess.Popen[bytes], log: Any, timeout: float = 300.0
 ) -> int:
     """The status of ``url`` once the server answers. `mkdocs serve` builds the whole site
-    before it listens: seconds on a quiet machine, minutes on a busy one, so the wait is long;
-    a server that stopped fails at once, with its log."""
+    before it listens: seconds on a quiet machine, minutes on a busy one, so the wait is long.
+    A server that stopped, or never answered, raises ``RuntimeError`` with its ``log`` (an open
+    file)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 return int(response.status)
+        except urllib.error.HTTPError as error:
+            return error.code  # it answered: a missing page is a 404, not a server still building
         except (urllib.error.URLError, ConnectionError):
-            if server.poll() is not None:
-                pytest.fail(f"mkdocs serve stopped:\n{log.read_text()}", pytrace=False)
-            if time.monotonic() > deadline:
-                raise
+            stopped = server.poll() is not None
+            if stopped or time.monotonic() > deadline:
+                log.seek(0)
+                what = "stopped" if stopped else f"did not answer {url} within {timeout} s"
+                raise RuntimeError(f"mkdocs serve {what}:\n{log.read()}") from None
             time.sleep(0.2)
+
+
+def test_waiting_for_a_server_names_a_missing_page_and_a_server_that_stopped(
+    tmp_path: Path,
+) -> None:
+    server = serve(tmp_path)  # an empty folder: every page is missing
+    stopped = subprocess.Popen([sys.executable, "-c", "pass"])
+    stopped.wait(timeout=30)
+    try:
+        with tempfile.TemporaryFile("w+") as log:
+            url = f"http://127.0.0.1:{server.server_port}/missing/"
+            assert _status_when_up(url, stopped, log) == 404
+            log.write("no such option\n")
+            with socket.socket() as probe:  # a port nothing listens on
+                probe.bind(("127.0.0.1", 0))
+                closed = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+            with pytest.raises(RuntimeError, match=r"mkdocs serve stopped:\nno such option"):
+                _status_when_up(closed, stopped, log)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_the_test_server_is_quiet_when_a_client_drops_a_connection(
