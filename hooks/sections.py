@@ -12,7 +12,8 @@ The headings stay outside the sections, so anchors and the table of contents see
 Material's table of contents reads the position of every heading it lists when the page starts,
 and reading the position of a heading inside a deferred section would make the browser render
 that section there and then. The content before the first ``<h2>`` (what a reader sees first) is
-never deferred, nor are the API reference pages (see `on_page_content`).
+never deferred, nor are the API reference pages (see `on_page_content`); and the stylesheet
+renders the first section at once, since it starts on or near the first screen.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hook_modules import load_hook
 from phone_checks import PHONE, PhoneView
-from site_fixtures import BuiltSite, site_pages
+from site_fixtures import DESKTOP, BuiltSite, site_pages
 
 hook = load_hook("sections")
 SECTION_OPEN = hook.SECTION_OPEN
@@ -101,6 +101,38 @@ def test_sections_below_the_first_screen_wait_until_the_reader_nears_them(
     phone.wait_for_function(
         f"({rendered})([...document.querySelectorAll('section.md-deferred')].at(-1))"
     )
+
+
+# The headings a load reported as moved (buffered: shifts from before this script ran too).
+MOVED_HEADINGS = """() => {
+  const observer = new PerformanceObserver(() => {});
+  observer.observe({ type: "layout-shift", buffered: true });
+  const sources = observer.takeRecords().flatMap((shift) => shift.sources);
+  observer.disconnect();
+  return sources.map((source) => source.node)
+    .filter((node) => node && /^H[1-6]$/.test(node.nodeName))
+    .map((node) => node.id);
+}"""
+FIRST_SECTION_TOP = (
+    "() => document.querySelector('section.md-deferred').getBoundingClientRect().top"
+)
+
+
+def test_a_section_starting_on_the_first_screen_moves_nothing_as_the_page_loads(
+    built_site: BuiltSite, browser: Any
+) -> None:
+    """The references page starts its first section on a desktop's first screen. Deferred, it
+    was laid out at its estimated height, then at its own, and Chromium reported the heading
+    after it as moved into view (a layout shift of 0.014); rendered at once, nothing moves."""
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        tab = context.new_page()
+        tab.goto(built_site.url + "references/", wait_until="load")
+        moved, first_section_top = tab.evaluate(MOVED_HEADINGS), tab.evaluate(FIRST_SECTION_TOP)
+    finally:
+        context.close()
+    assert first_section_top < DESKTOP["height"]
+    assert moved == []
 
 
 def test_an_anchor_far_down_the_page_lands_on_its_heading(
