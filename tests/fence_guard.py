@@ -1,13 +1,18 @@
-"""Find Python code on doc pages that Sybil would silently not run.
+"""Find Python code on doc pages that Sybil would silently not run, or a reader could not.
 
 Sybil collects a fence only when its info string is exactly ``python``: ``py``, ``pycon``,
 ``python title="x.py"`` and friends are shown on the page but never executed. A skip without
-a reason hides a block with no record of why. Both are reported here, with file and line.
+a reason hides a block with no record of why. An import made only in an invisible block
+(``<!-- invisible-code-block: python``) runs in the tests, but a reader who copies the blocks
+the page shows gets a ``NameError``. All are reported here, with file and line.
 """
 
 from __future__ import annotations
 
+import ast
+import doctest
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +21,7 @@ from sybil import Sybil
 FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>`{3,}|~{3,})[ \t]*(?P<info>[^\n]*?)[ \t]*$")
 # First word of an info string that announces Python, in any spelling Markdown renderers accept.
 PYTHON_WORDS = {"py", "py3", "python", "python3", "pycon", "ipython", "ipython3", "pyi", "pytb"}
+INVISIBLE_BLOCK = re.compile(r"<!--\s*invisible-code-block:\s*python[ \t]*\n(?P<code>.*?)-->", re.S)
 SKIP_DIRECTIVE = re.compile(r"<!--\s*skip:\s*(?P<action>next|start)\b(?P<rest>.*?)-->", re.S)
 REASON = re.compile(r"""(["']).*\S.*\1|reason\s*=""")
 
@@ -102,3 +108,70 @@ def skips_without_reason(path: Path) -> list[Problem]:
                 )
             )
     return problems
+
+
+def names_imported_out_of_sight(path: Path) -> list[Problem]:
+    """Names that a shown ``python`` block uses but only an invisible block imports, before
+    any shown block binds them: the first shown block that uses each one is named."""
+    text = path.read_text(encoding="utf-8")
+    hidden = {
+        name
+        for match in INVISIBLE_BLOCK.finditer(text)
+        for name in _imported_names(ast.parse(textwrap.dedent(match["code"])))
+    }
+    lines = text.splitlines()
+    shown: set[str] = set()
+    problems = []
+    for fence in fences(text):
+        if fence.info != "python":
+            continue
+        source = textwrap.dedent("\n".join(lines[fence.first_line : fence.last_line - 1]))
+        tree = ast.parse(_as_code(source))
+        bound = _bound_names(tree)
+        used = _used_names(tree)
+        for name in sorted(used & hidden - shown - bound):
+            problems.append(
+                Problem(
+                    path,
+                    fence.first_line,
+                    f"`{name}` is imported only in an invisible block: a reader who copies the "
+                    "shown blocks gets a NameError; import it in a shown block",
+                )
+            )
+        shown |= bound | (used & hidden)  # each name is reported once, at its first use
+    return problems
+
+
+def _as_code(source: str) -> str:
+    """A block's Python: the statements of its ``>>>`` examples, or the block itself."""
+    if not source.lstrip().startswith(">>>"):
+        return source
+    return "\n".join(example.source for example in doctest.DocTestParser().get_examples(source))
+
+
+def _imported_names(tree: ast.AST) -> set[str]:
+    return {
+        (alias.asname or alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+
+
+def _bound_names(tree: ast.AST) -> set[str]:
+    """Names a block imports, assigns or defines."""
+    names = _imported_names(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+    return names
+
+
+def _used_names(tree: ast.AST) -> set[str]:
+    return {
+        node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }

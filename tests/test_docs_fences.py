@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 from doc_examples import docs_sybil
-from fence_guard import fences, looks_like_python, skips_without_reason, uncollected_python_fences
+from fence_guard import (
+    fences,
+    looks_like_python,
+    names_imported_out_of_sight,
+    skips_without_reason,
+    uncollected_python_fences,
+)
 
 ROOT = Path(__file__).parent.parent
 SAMPLES = Path(__file__).parent / "samples" / "fences"
@@ -31,11 +37,27 @@ def test_every_skip_on_the_site_gives_a_reason(page: Path) -> None:
     assert not problems, "\n".join(map(str, problems))
 
 
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_shown_example_needs_an_import_the_page_hides(page: Path) -> None:
+    """A reader who copies a page's blocks in order gets what the page shows."""
+    problems = names_imported_out_of_sight(page)
+    assert not problems, "\n".join(map(str, problems))
+
+
 class TestGuardOnSamples:
     def test_clean_page_passes(self) -> None:
         page = SAMPLES / "good.md"
         assert uncollected_python_fences(docs, page) == []
         assert skips_without_reason(page) == []
+        assert names_imported_out_of_sight(page) == []
+
+    def test_an_import_only_out_of_sight_is_named_at_its_first_use(self) -> None:
+        page = SAMPLES / "hidden_import.md"
+        # `math` is used first in the block at line 8, and never imported where it shows;
+        # `np` is imported by the block that first uses it.
+        [problem] = names_imported_out_of_sight(page)
+        assert (problem.path, problem.line) == (page, 8)
+        assert problem.message.startswith("`math` is imported only in an invisible block")
 
     @pytest.mark.parametrize(
         ("name", "line", "info"),
