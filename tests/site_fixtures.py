@@ -246,6 +246,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    stop_launched()
     if _MAIN_SERVER in config.stash:
         server, directory = config.stash[_MAIN_SERVER]
         server.shutdown()
@@ -272,12 +273,45 @@ def _start_build(config: pytest.Config) -> Future[BuiltSite]:
 
 
 def after_the_build(config: pytest.Config) -> None:
-    """Wait until the session's build has finished (or failed), if the session builds the site.
+    """Wait until the session's build has finished, if the session builds the site.
 
     Other slow work started from the start would slow the build, and the page visits, the
-    longest work of the suite, wait for it."""
-    if "built_site" in config.stash.get(_NEEDED, set()):
-        wait([early(config, "built_site")])
+    longest work of the suite, wait for it. Raises ``RuntimeError`` if the build failed or did
+    not finish in time: work that builds the site again would fail the same way, slowly."""
+    if "built_site" not in config.stash.get(_NEEDED, set()):
+        return
+    build = early(config, "built_site")
+    wait([build], timeout=BACKGROUND_TIMEOUT_SECONDS)
+    if not build.done() or build.exception() is not None:
+        raise RuntimeError("not started: the session's build failed or did not finish")
+
+
+# Processes that tests start from background threads. A daemon thread is stopped without its
+# `finally` when the session ends early (Ctrl-C, `-x`): the session stops them instead.
+_LAUNCHED: list[subprocess.Popen[Any]] = []
+
+
+def launched(process: subprocess.Popen[Any]) -> subprocess.Popen[Any]:
+    """``process``, to be stopped (`stop`) when the session ends if it is still running."""
+    _LAUNCHED.append(process)
+    return process
+
+
+def stop_launched(processes: list[subprocess.Popen[Any]] | None = None, grace: float = 5.0) -> None:
+    """Stop every process of ``processes`` (by default, those `launched`) still running."""
+    for process in _LAUNCHED if processes is None else processes:
+        if process.poll() is None:
+            stop(process, grace)
+
+
+def stop(process: subprocess.Popen[Any], grace: float = 30.0) -> None:
+    """Terminate ``process``, and kill it if it has not exited within ``grace`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @pytest.fixture(scope="session")
@@ -991,8 +1025,8 @@ def page_views(request: pytest.FixtureRequest, built_site: BuiltSite) -> SchemeV
     text, the files used, axe-core, and the reports test modules ask for with
     `report_on_pages`), so adding a check adds no page load. Each visit is a desktop's; a dark
     visit then narrows the window to a phone's and measures the page there (`phone_views`).
-    The visits start in the background as soon as the site is built (`starts_early`), both
-    schemes at once; a test that takes this fixture runs once per scheme and waits for that
+    The visits start in the background as soon as the site is built (`starts_early`), the
+    light ones first; a test that takes this fixture runs once per scheme and waits for that
     scheme's visits.
     """
     require_chromium()

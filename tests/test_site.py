@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -101,12 +102,14 @@ def _serve_and_fetch_pages(config: pytest.Config) -> dict[str, int]:
         port = probe.getsockname()[1]
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": f"http://127.0.0.1:{port}/"}
     with tempfile.TemporaryFile("w+") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+        server = site_fixtures.launched(
+            subprocess.Popen(
+                [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         )
         try:
             return {
@@ -114,8 +117,7 @@ def _serve_and_fetch_pages(config: pytest.Config) -> dict[str, int]:
                 for page in PAGES
             }
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            site_fixtures.stop(server)
 
 
 @pytest.fixture
@@ -176,6 +178,19 @@ def test_waiting_for_a_server_names_a_missing_page_and_a_server_that_stopped(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_server_left_running_is_stopped_even_if_it_ignores_the_request() -> None:
+    """What the session does at its end for the processes background threads started (a daemon
+    thread is stopped without its `finally`): terminate each, then kill it if it stays."""
+    stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
+    ignores = subprocess.Popen([sys.executable, "-c", stubborn])
+    obeys = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    time.sleep(0.5)  # the first has set its signal handler
+    started = time.monotonic()
+    site_fixtures.stop_launched([ignores, obeys], grace=1.0)
+    assert (obeys.returncode, ignores.returncode) == (-signal.SIGTERM, -signal.SIGKILL)
+    assert time.monotonic() - started < 10
 
 
 def test_the_test_server_is_quiet_when_a_client_drops_a_connection(
