@@ -111,67 +111,105 @@ def skips_without_reason(path: Path) -> list[Problem]:
 
 
 def names_imported_out_of_sight(path: Path) -> list[Problem]:
-    """Names that a shown ``python`` block uses but only an invisible block imports, before
-    any shown block binds them: the first shown block that uses each one is named."""
+    """Names that a shown ``python`` block uses but only an invisible block defines (imports,
+    assigns), before anything shown defines them: the first shown block that uses each one is
+    named. Statements are read in order, so a use before an import in one block counts."""
     text = path.read_text(encoding="utf-8")
-    hidden = {
-        name
-        for match in INVISIBLE_BLOCK.finditer(text)
-        for name in _imported_names(ast.parse(textwrap.dedent(match["code"])))
-    }
+    spans = [(fence.first_line, fence.last_line) for fence in fences(text)]
+    hidden = set()
+    for match in INVISIBLE_BLOCK.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        if not any(first <= line <= last for first, last in spans):  # not an example of one
+            hidden |= _module_names(_parsed(match["code"]))
     lines = text.splitlines()
     shown: set[str] = set()
     problems = []
     for fence in fences(text):
         if fence.info != "python":
             continue
-        source = textwrap.dedent("\n".join(lines[fence.first_line : fence.last_line - 1]))
-        tree = ast.parse(_as_code(source))
-        bound = _bound_names(tree)
-        used = _used_names(tree)
-        for name in sorted(used & hidden - shown - bound):
-            problems.append(
-                Problem(
-                    path,
-                    fence.first_line,
-                    f"`{name}` is imported only in an invisible block: a reader who copies the "
-                    "shown blocks gets a NameError; import it in a shown block",
+        block = _parsed(_as_code("\n".join(lines[fence.first_line : fence.last_line - 1])))
+        for statement in block:
+            for name in sorted(_free_names(statement) & hidden - shown):
+                problems.append(
+                    Problem(
+                        path,
+                        fence.first_line,
+                        f"`{name}` is imported or defined only in an invisible block: a reader "
+                        "who copies the shown blocks gets a NameError; define it in a shown block",
+                    )
                 )
-            )
-        shown |= bound | (used & hidden)  # each name is reported once, at its first use
+                shown.add(name)  # each name is reported once, at its first use
+            shown |= _module_names([statement])
     return problems
+
+
+def _parsed(code: str) -> list[ast.stmt]:
+    """The statements of ``code``; none if it is not Python. A block under `skip: next` need
+    not be, and Sybil reports a syntax error in any block it runs."""
+    try:
+        return ast.parse(textwrap.dedent(code)).body
+    except SyntaxError:
+        return []
 
 
 def _as_code(source: str) -> str:
     """A block's Python: the statements of its ``>>>`` examples, or the block itself."""
+    source = textwrap.dedent(source)
     if not source.lstrip().startswith(">>>"):
         return source
     return "\n".join(example.source for example in doctest.DocTestParser().get_examples(source))
 
 
-def _imported_names(tree: ast.AST) -> set[str]:
-    return {
-        (alias.asname or alias.name).split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        for alias in node.names
-    }
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # each binds its name
+_SCOPES = (*_DEFINITIONS, ast.Lambda)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
-def _bound_names(tree: ast.AST) -> set[str]:
-    """Names a block imports, assigns or defines."""
-    names = _imported_names(tree)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
-            names.add(node.name)
+def _module_names(statements: list[ast.stmt]) -> set[str]:
+    """Names the statements bind where they run (not inside the functions they define)."""
+    names: set[str] = set()
+    for statement in statements:
+        if isinstance(statement, _DEFINITIONS):
+            names.add(statement.name)
+            continue
+        for node in _walk_outside_scopes(statement):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, _DEFINITIONS):
+                names.add(node.name)
     return names
 
 
-def _used_names(tree: ast.AST) -> set[str]:
-    return {
+def _free_names(statement: ast.stmt) -> set[str]:
+    """Names ``statement`` reads that it does not bind itself: a function's parameters and
+    locals, and a comprehension's variables, are its own."""
+    used = {
         node.id
-        for node in ast.walk(tree)
+        for node in ast.walk(statement)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
     }
+    own = set()
+    for node in ast.walk(statement):
+        if isinstance(node, ast.arg):
+            own.add(node.arg)
+        elif isinstance(node, (*_SCOPES, *_COMPREHENSIONS)):
+            own |= {
+                inner.id
+                for inner in ast.walk(node)
+                if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store)
+            }
+    return used - own
+
+
+def _walk_outside_scopes(node: ast.AST) -> list[ast.AST]:
+    """``node`` and what it contains, except the insides of the functions, classes and
+    comprehensions in it (whose names stay inside)."""
+    found = [node]
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (*_SCOPES, *_COMPREHENSIONS)):
+            found.append(child)  # a function's or class's name is bound here; the rest is not
+        else:
+            found += _walk_outside_scopes(child)
+    return found

@@ -51,13 +51,20 @@ class TestGuardOnSamples:
         assert skips_without_reason(page) == []
         assert names_imported_out_of_sight(page) == []
 
-    def test_an_import_only_out_of_sight_is_named_at_its_first_use(self) -> None:
+    def test_what_only_an_invisible_block_defines_is_named_at_its_first_use(self) -> None:
         page = SAMPLES / "hidden_import.md"
-        # `math` is used first in the block at line 8, and never imported where it shows;
-        # `np` is imported by the block that first uses it.
-        [problem] = names_imported_out_of_sight(page)
-        assert (problem.path, problem.line) == (page, 8)
-        assert problem.message.startswith("`math` is imported only in an invisible block")
+        problems = names_imported_out_of_sight(page)
+        # `math` at its first use (line 12), never imported where it shows; the hidden helper
+        # (line 18); `numeric` used before the block's own import (line 44). Not reported: `np`,
+        # imported by the block that uses it; `numeric` as a parameter or a comprehension's
+        # variable; the skipped block, which is not Python; the block shown inside a fence.
+        assert [(problem.line, problem.message.split("`")[1]) for problem in problems] == [
+            (12, "math"),
+            (18, "helper"),
+            (44, "numeric"),
+        ]
+        assert all(problem.path == page for problem in problems)
+        assert "only in an invisible block" in problems[0].message
 
     @pytest.mark.parametrize(
         ("name", "line", "info"),
