@@ -463,6 +463,12 @@ class TestEquivalent:
         assert [step.verified_by for step in d.steps] == ["symbolic"]
         assert symbolic.equivalent(sp.Matrix([(x**2 - 1) / (x - 1)]), sp.Matrix([x + 1]))
 
+    def test_non_commuting_products_are_not_spot_checked(self) -> None:
+        # Numbers commute, so at every point A*B and B*A agree: only a proof may say equal.
+        a, b = sp.symbols("A B", commutative=False)
+        assert not symbolic.equivalent(a * b, b * a)
+        assert symbolic.equivalent(a * (b + a), a * b + a**2)
+
     def test_what_does_not_cancel_is_not_taken_as_equal(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -649,8 +649,9 @@ def equivalent(a: Any, b: Any, /) -> bool:
     Unevaluated objects (``sp.Derivative``, ``sp.Limit``...) are evaluated first. Equality is
     proved by ``a - b`` cancelling to 0 over a common denominator (``sp.cancel``), else by
     ``simplify(a - b) == 0``; when simplify cannot decide, the difference is evaluated
-    at 12 random points with 30 digits (random signs and magnitudes in [0.25, 2], positive
-    where a Symbol is declared positive).
+    at 12 random real points with 30 digits (random signs and magnitudes in [0.25, 2], positive
+    where a Symbol is declared positive): equal then means equal as functions of real
+    variables. Non-commuting symbols are equal only if SymPy proves it.
 
     Parameters
     ----------
@@ -710,6 +711,8 @@ def _how_equal_scalar(a: Any, b: Any) -> str | None:
     difference = a - b
     if difference == 0 or _cancels(difference) or sp.simplify(difference) == 0:
         return "symbolic"
+    if not difference.is_commutative:
+        return None  # numbers commute: at any point A*B and B*A would agree
     return "spot check" if _spot_check(a, b) else None
 
 
