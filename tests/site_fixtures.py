@@ -48,6 +48,14 @@ class QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def end_headers(self) -> None:
+        # What GitHub Pages, the site's host, sends: a browser uses a file it has for ten
+        # minutes without asking again. Without it, Chromium gives a file built seconds ago no
+        # freshness and asks the server again at each use: on a fresh clone, under the suite's
+        # load, a page's maths fonts then came after its first paint, and its text reflowed.
+        self.send_header("Cache-Control", "max-age=600")
+        super().end_headers()
+
     def handle(self) -> None:
         # Chromium closes a connection when a page it no longer needs is left or a request is
         # cancelled; the server would print the broken pipe's traceback into the test report.
@@ -902,6 +910,24 @@ async def _open_contexts(browser: Any, schemes: list[str]) -> dict[str, Any]:
     }
 
 
+async def _cache_the_maths_fonts(context: Any, site: BuiltSite) -> None:
+    """Put the site's KaTeX fonts in ``context``'s cache, as a reader who has seen one page
+    with formulas has them. The visits measure a page once its fonts are at hand: the first
+    visits, with the fonts still to come from a loaded server, saw formulas reflow their text
+    when the fonts arrived after the first paint (tests/test_browser.py, layout shifts)."""
+    fonts = sorted((site.directory / "assets" / "vendor" / "katex" / "fonts").glob("*.woff2"))
+    paths = [font.relative_to(site.directory).as_posix() for font in fonts]
+    tab = await context.new_page()
+    try:
+        await tab.goto(site.url + "404.html", wait_until="load")
+        await tab.evaluate(
+            "async (paths) => { for (const path of paths) await (await fetch(path)).blob(); }",
+            [site.url + path for path in paths],
+        )
+    finally:
+        await tab.close()
+
+
 @dataclass(frozen=True)
 class _Tab:
     """A tab of the visits that end on a phone, what it loads and does, and a CDP session to
@@ -983,6 +1009,8 @@ async def _view_site(
         )
         try:
             contexts.update(await _open_contexts(browser, schemes))
+            for context in contexts.values():
+                await _cache_the_maths_fonts(context, site)
             await asyncio.gather(*(visit_pages() for _ in range(TABS)))
         finally:
             await browser.close()
