@@ -911,11 +911,12 @@ async def _open_contexts(browser: Any, schemes: list[str]) -> dict[str, Any]:
 
 
 async def _cache_the_maths_fonts(context: Any, site: BuiltSite) -> None:
-    """Put the site's KaTeX fonts in ``context``'s cache, as a reader who has seen one page
-    with formulas has them. The visits measure a page once its fonts are at hand: the first
-    visits, with the fonts still to come from a loaded server, saw formulas reflow their text
-    when the fonts arrived after the first paint (tests/test_browser.py, layout shifts)."""
-    fonts = sorted((site.directory / "assets" / "vendor" / "katex" / "fonts").glob("*.woff2"))
+    """Put the site's fonts (KaTeX's: the text is in the reader's system font) in
+    ``context``'s cache, as a reader who has seen one page with formulas has them. The visits
+    measure a page once its fonts are at hand: the first visits, with the fonts still to come
+    from a loaded server, saw formulas reflow their text when the fonts arrived after the first
+    paint (tests/test_browser.py, layout shifts)."""
+    fonts = sorted(site.directory.rglob("*.woff2"))
     paths = [font.relative_to(site.directory).as_posix() for font in fonts]
     tab = await context.new_page()
     try:
