@@ -115,16 +115,16 @@ def names_imported_out_of_sight(path: Path) -> list[Problem]:
     assigns), before anything shown defines them: the first shown block that uses each one is
     named. Statements are read in order, so a use before an import in one block counts."""
     text = path.read_text(encoding="utf-8")
-    spans = [(fence.first_line, fence.last_line) for fence in fences(text)]
+    blocks = fences(text)
     hidden = set()
     for match in INVISIBLE_BLOCK.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
-        if not any(first <= line <= last for first, last in spans):  # not an example of one
-            hidden |= _module_names(_parsed(match["code"]))
+        if not any(block.first_line <= line <= block.last_line for block in blocks):
+            hidden |= _module_names(_parsed(match["code"]))  # not an example shown in a fence
     lines = text.splitlines()
     shown: set[str] = set()
     problems = []
-    for fence in fences(text):
+    for fence in blocks:
         if fence.info != "python":
             continue
         block = _parsed(_as_code("\n".join(lines[fence.first_line : fence.last_line - 1])))

@@ -183,12 +183,17 @@ def test_waiting_for_a_server_names_a_missing_page_and_a_server_that_stopped(
 def test_a_server_left_running_is_stopped_even_if_it_ignores_the_request() -> None:
     """What the session does at its end for the processes background threads started (a daemon
     thread is stopped without its `finally`): terminate each, then kill it if it stays."""
-    stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
-    ignores = subprocess.Popen([sys.executable, "-c", stubborn])
+    stubborn = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ignoring',"
+        " flush=True); time.sleep(60)"
+    )
+    ignores = subprocess.Popen([sys.executable, "-c", stubborn], stdout=subprocess.PIPE, text=True)
     obeys = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    time.sleep(0.5)  # the first has set its signal handler
+    assert ignores.stdout is not None
+    assert ignores.stdout.readline() == "ignoring\n"  # its handler is set, however slow the start
     started = time.monotonic()
     site_fixtures.stop_launched([ignores, obeys], grace=1.0)
+    ignores.stdout.close()
     assert (obeys.returncode, ignores.returncode) == (-signal.SIGTERM, -signal.SIGKILL)
     assert time.monotonic() - started < 10
 
