@@ -496,6 +496,9 @@ class PageView:
     axe_violations: list[dict[str, Any]] | None = None
     # What the scripts test modules registered with `report_on_pages` returned, by name.
     reports: dict[str, Any] = field(default_factory=dict)
+    # The KaTeX fonts the page drew with, every section shown (`MATHS_FONTS_DRAWN`), as file
+    # names (``KaTeX_Main-Bold.woff2``). Read in the light visits, a desktop's.
+    maths_fonts: list[str] | None = None
 
 
 # Scripts that test modules add to the visits: ``{name: (which pages, script)}``.
@@ -763,10 +766,30 @@ def watch_errors(tab: Any, site_url: str) -> list[str]:
     return errors
 
 
+# The KaTeX fonts a page draws with, every section shown and laid out: each face the browser
+# had to load, named as its file in KaTeX's fonts (`KaTeX_Main-Bold.woff2`).
+MATHS_FONTS_DRAWN = (
+    "async () => {\n  ("
+    + SHOW_WHOLE_PAGE.strip()
+    + ")();\n"
+    + """
+  document.body.getBoundingClientRect();
+  await document.fonts.ready;
+  const bold = (face) => face.weight === "700" || face.weight === "bold";
+  const variant = (face) =>
+    ((bold(face) ? "Bold" : "") + (face.style === "italic" ? "Italic" : "")) || "Regular";
+  return [...document.fonts]
+    .filter((face) => face.family.startsWith("KaTeX_") && face.status !== "unloaded")
+    .map((face) => `${face.family}-${variant(face)}.woff2`);
+}
+"""
+)
+
+
 async def _view_page(
     tab: Any, recorder: _Recorder, url: str, view: PageView, axe: str | None
 ) -> None:
-    """A desktop's visit: load, inspect, then every axe rule.
+    """A desktop's visit: load, inspect, every axe rule, then the maths fonts it drew with.
 
     What the page asked for until its first view settled (`FIRST_VIEW_SETTLED`, then half a
     second without a request) is what a first view downloads (`PageView.used_files`). The tab
@@ -779,6 +802,7 @@ async def _view_page(
     recorder.noting_files = False
     await _inspect(tab, view)
     await _run_axe(tab, view, axe, scheme_rules_only=False)
+    view.maths_fonts = await tab.evaluate(MATHS_FONTS_DRAWN)
     await recorder.settle(tab)
     recorder.view = None
 
@@ -912,10 +936,11 @@ async def _open_contexts(browser: Any, schemes: list[str]) -> dict[str, Any]:
 
 async def _cache_the_maths_fonts(context: Any, site: BuiltSite) -> None:
     """Put the site's fonts (KaTeX's: the text is in the reader's system font) in
-    ``context``'s cache, as a reader who has seen one page with formulas has them. The visits
-    measure a page once its fonts are at hand: the first visits, with the fonts still to come
-    from a loaded server, saw formulas reflow their text when the fonts arrived after the first
-    paint (tests/test_browser.py, layout shifts)."""
+    ``context``'s cache, as a reader who has seen one page with formulas has them. A font that
+    comes after the first paint is not used on that visit (`font-display: optional`,
+    hooks/katex.py): on a loaded server, the first visits would have drawn their formulas in a
+    fallback font and measured widths no reader with the fonts sees. (What a late font does is
+    tested on its own, tests/test_browser.py.)"""
     fonts = sorted(site.directory.rglob("*.woff2"))
     paths = [font.relative_to(site.directory).as_posix() for font in fonts]
     tab = await context.new_page()

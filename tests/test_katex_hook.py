@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 from fontTools.ttLib import TTFont
 from hook_modules import load_hook
-from site_fixtures import BuiltSite
+from site_fixtures import BuiltSite, SchemeViews
 
 hook = load_hook("katex")
 _ANNOTATION = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
@@ -156,8 +156,8 @@ def test_pages_with_formulas_preload_the_fonts_their_formulas_use(built_site: Bu
         if 'class="katex"' not in text:
             assert preloads == [], page
             continue
-        fonts = {Path(href).name for href in preloads}
-        assert "KaTeX_Main-Regular.woff2" in fonts, page
+        fonts = [Path(href).name for href in preloads]
+        assert fonts[0] == hook.BASE_FONT, page  # the font of every formula, asked for first
         assert ("KaTeX_Math-Italic.woff2" in fonts) == ("mathnormal" in text), page
         for href in preloads:
             # The same address the stylesheet asks for, or the browser downloads it twice.
@@ -166,3 +166,103 @@ def test_pages_with_formulas_preload_the_fonts_their_formulas_use(built_site: Bu
             ), (page, href)
             preloads_checked += 1
     assert preloads_checked > 10
+
+
+@pytest.mark.parametrize("page_views", ["light"], indirect=True)
+def test_each_page_preloads_exactly_the_maths_fonts_it_draws_with(
+    built_site: BuiltSite, page_views: SchemeViews
+) -> None:
+    """What a page preloads (read off KaTeX's stylesheet at build time) against the fonts
+    Chromium loaded to draw it, every section shown. A font missing arrives after the first
+    paint, and that visit draws its formulas without it; one too many costs a download."""
+    mismatches = {}
+    for page, view in page_views.items():
+        text = built_site.page_file(page).read_text(encoding="utf-8")
+        preloaded = {Path(href).name for href in re.findall(r'href="([^"]+)" as="font"', text)}
+        drawn = set(view.maths_fonts or ())
+        if preloaded != drawn:
+            mismatches[page] = {"not preloaded": drawn - preloaded, "unused": preloaded - drawn}
+    assert mismatches == {}
+    assert sum(bool(view.maths_fonts) for view in page_views.values()) > 10
+
+
+KATEX_RULES = """
+@font-face{font-display:block;font-family:KaTeX_Main;src:url(fonts/KaTeX_Main-Regular.woff2)}
+.katex{font:normal 1.21em KaTeX_Main,Times New Roman,serif}
+.katex .mathbf{font-family:KaTeX_Main;font-weight:700}
+.katex .textit{font-style:italic}
+.katex .amsrm,.katex .mathbb{font-family:KaTeX_AMS}
+.katex .delimsizing.size1{font-family:KaTeX_Size1}
+.katex .delimsizing.mult .delim-size4>span{font-family:KaTeX_Size4}
+.katex .mathfoo{font-family:KaTeX_Foo}
+.katex .mathrm{font-style:normal}
+"""
+KATEX_FONTS = {
+    "KaTeX_Main-Regular.woff2",
+    "KaTeX_Main-Bold.woff2",
+    "KaTeX_Main-Italic.woff2",
+    "KaTeX_AMS-Regular.woff2",
+    "KaTeX_Size1-Regular.woff2",
+    "KaTeX_Size4-Regular.woff2",
+}
+
+
+def test_fonts_are_read_off_the_classes_katex_styles() -> None:
+    def selector(*elements: set[str]) -> frozenset[frozenset[str]]:
+        return frozenset(frozenset(classes) for classes in elements)
+
+    assert hook.fonts_by_classes(KATEX_RULES, KATEX_FONTS) == {
+        selector({"mathbf"}): "KaTeX_Main-Bold.woff2",
+        # No family: the element inherits KaTeX_Main from `.katex`.
+        selector({"textit"}): "KaTeX_Main-Italic.woff2",
+        selector({"amsrm"}): "KaTeX_AMS-Regular.woff2",
+        selector({"mathbb"}): "KaTeX_AMS-Regular.woff2",
+        selector({"delimsizing", "size1"}): "KaTeX_Size1-Regular.woff2",
+        selector({"delimsizing", "mult"}, {"delim-size4"}): "KaTeX_Size4-Regular.woff2",
+    }
+
+
+@pytest.mark.parametrize(
+    ("page", "fonts"),
+    [
+        ("<p>no formula</p>", []),
+        ('<span class="katex"><span class="mord">1</span></span>', ["KaTeX_Main-Regular.woff2"]),
+        # `size1` is also KaTeX's class of a small font size: alone it draws with no Size font.
+        ('<span class="katex"><span class="sizing size1">x</span></span>', [hook.BASE_FONT]),
+        (
+            '<span class="katex"><span class="delimsizing size1">(</span>'
+            '<span class="mord mathbb">R</span><span class="mathbf">x</span></span>',
+            [
+                hook.BASE_FONT,
+                "KaTeX_AMS-Regular.woff2",
+                "KaTeX_Main-Bold.woff2",
+                "KaTeX_Size1-Regular.woff2",
+            ],
+        ),
+        (
+            '<span class="katex"><span class="delimsizing mult">'
+            '<span class="delim-size4"><span>(</span></span></span></span>',
+            [hook.BASE_FONT, "KaTeX_Size4-Regular.woff2"],
+        ),
+    ],
+)
+def test_a_page_draws_with_the_fonts_of_the_classes_on_its_elements(
+    page: str, fonts: list[str]
+) -> None:
+    assert hook.fonts_drawn_with(page, hook.fonts_by_classes(KATEX_RULES, KATEX_FONTS)) == fonts
+
+
+def test_the_site_stylesheet_lets_no_late_font_swap_in(built_site: BuiltSite) -> None:
+    vendored = (hook.KATEX_DIR / "katex.min.css").read_text(encoding="utf-8")
+    in_site = (built_site.directory / hook.STYLESHEET_IN_SITE).read_text(encoding="utf-8")
+    faces = re.findall(r"@font-face\{[^}]*\}", in_site)
+    assert len(faces) == len(list((hook.KATEX_DIR / "fonts").glob("*.woff2")))
+    assert all("font-display:optional" in face for face in faces)
+    assert in_site == vendored.replace("font-display:block", "font-display:optional")
+
+
+def test_a_katex_stylesheet_that_does_not_block_on_every_font_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"2 @font-face rules and 1 `font-display:block`"):
+        hook.optional_font_display(
+            "@font-face{font-display:block;font-family:A}@font-face{font-display:swap;font-family:B}"
+        )
