@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from hook_modules import load_hook
 from phone_checks import SHOW_WHOLE_PAGE
-from site_fixtures import ROOT, RUN_AXE, SchemeViews, report_on_pages
+from site_fixtures import ROOT, RUN_AXE, PageView, SchemeViews, report_on_pages
 
 GATED_IMPACTS = {"serious", "critical"}
 KATEX_STYLESHEET = ROOT / "docs" / "assets" / "vendor" / "katex" / "katex.min.css"
@@ -173,6 +173,35 @@ def test_every_formula_has_the_contrast_of_the_text_around_it(page_views: Scheme
     """Read from every page's visit in each scheme (`page_views`)."""
     assert sum(view.formulas for view in page_views.values()) > 0
     assert page_views.problems(lambda view: view.reports["formula colours"]) == {}
+
+
+# WCAG 2.2's smallest target is 24 x 24 CSS px, and Lighthouse's accessibility score checks it
+# (axe's `target-size`; run over a whole page, 2-3 s on a long one, so not among the visits'
+# rules). The sidebars' links are the small targets packed closest together: at 18 px tall, one
+# scrolled up against a section's sticky title failed it (docs/stylesheets/extra.css).
+SMALLEST_TARGET_PX = 24
+SIDEBAR_LINKS = """() => [...document.querySelectorAll(".md-sidebar .md-nav__link")]
+  .filter((link) => link.checkVisibility({ visibilityProperty: true, opacityProperty: true }))
+  .map((link) => [link.textContent.trim(), link.getBoundingClientRect().height])"""
+report_on_pages("sidebar links", SIDEBAR_LINKS, lambda page: True)
+
+
+@pytest.mark.parametrize("page_views", ["light"], indirect=True)
+def test_every_sidebar_link_is_a_target_of_the_smallest_size_or_more(
+    page_views: SchemeViews,
+) -> None:
+    """The navigation and the table of contents, on a desktop, where both are sidebars."""
+    links = [link for view in page_views.values() for link in view.reports["sidebar links"]]
+    assert len(links) > 10 * len(page_views)  # both sidebars were measured, on every page
+
+    def too_small(view: PageView) -> list[str]:
+        return [
+            f"{text}: {height:.1f} px tall"
+            for text, height in view.reports["sidebar links"]
+            if height < SMALLEST_TARGET_PX
+        ]
+
+    assert page_views.problems(too_small) == {}
 
 
 def test_the_formula_check_finds_a_formula_set_apart(browser: Any) -> None:
