@@ -577,6 +577,18 @@ class TestPartialDerivative:
             -4.0, rel=1e-10
         )
 
+    def test_a_step_rounded_back_does_not_repeat_a_round(self) -> None:
+        # Found by a random search of Hessians: along z, sigmoid(2.74 - 6t) (t in steps of 2)
+        # reads smooth variation as noise at h = 2^-5 and 2^-7 (its Taylor coefficients
+        # oscillate). The step asked for next, 0.71 h, rounded back to h: the same seven points
+        # again, and a bound of 1.7e-6 (3.9e-6 relative) for an error of 6e-12. The next power
+        # of two down gives 1.1e-7.
+        expr, point = FIELDS[3], [-0.5598596286284208, -0.5101270359465531, -1.439571051368485]
+        exact = sympy_hessian(expr, point)[2, 2]
+        with no_warning():
+            est = numeric.partial_derivative(as_numpy(expr), point, 2, order=2, full_output=True)
+        assert abs(est.value - exact) <= est.error <= 1e-6 * abs(exact)
+
 
 class TestDirectionalDerivative:
     @pytest.mark.parametrize(
