@@ -589,6 +589,18 @@ class TestPartialDerivative:
             est = numeric.partial_derivative(as_numpy(expr), point, 2, order=2, full_output=True)
         assert abs(est.value - exact) <= est.error <= 1e-6 * abs(exact)
 
+    def test_a_noisy_round_gets_its_smaller_step_after_a_larger_one_failed(self) -> None:
+        # Found by a random search of Hessians: along x, atan(x - y) at x - y = -1 reads
+        # smooth variation as noise at h = 2^-5 (its Taylor coefficients oscillate), with gaps
+        # within that noise: the step grew 16 times, left atan's range (a bound of 0.07), and
+        # the line stopped at a bound of 8.6e-6 (1.7e-5 relative) for an error of 1e-12. The 4
+        # times smaller step that any noisy round gets gives 4e-8.
+        expr, point = FIELDS[2], [0.13296851504374319, 1.1338101103876115, 1.3075710209361762]
+        exact = sympy_hessian(expr, point)[0, 0]
+        with no_warning():
+            est = numeric.partial_derivative(as_numpy(expr), point, 0, order=2, full_output=True)
+        assert abs(est.value - exact) <= est.error <= 1e-6 * abs(exact)
+
 
 class TestDirectionalDerivative:
     @pytest.mark.parametrize(
