@@ -102,7 +102,17 @@ class Estimate:
         Number of points at which ``f`` was evaluated (a batched call of ``k`` points counts
         ``k``).
     reliable : bool
-        False when the estimate cannot be trusted; an `UnreliableDerivativeWarning` says why.
+        True when no problem showed (a kink, saturation, values that are not finite, rounds at
+        different steps that disagree) and `error` is at most ``1e-6`` times the derivative's
+        natural size, which depends on ``f`` and ``x`` only: the largest of the value itself,
+        the largest entry of a gradient, Jacobian or Hessian, and how fast ``f`` changes near
+        ``x``. For a first derivative that is the slope ``f`` shows over the stencil; for a
+        second, its curvature, or that slope over the length on which ``f`` is assumed to
+        vary, ``x``'s own scale ``max(1, |x_i|)`` (for ``H[i, j]``, ``∂f/∂x_j`` over that of
+        ``x_i``, or the other way round). A second derivative of 0 at a saddle is reliable when
+        its bound is small against those; a bound small only against ``|f'| / h``, which grows
+        as the step shrinks, is not. Otherwise False, and an `UnreliableDerivativeWarning`
+        says why.
     """
 
     value: float | FloatArray
@@ -355,7 +365,7 @@ class _Round:
     step: float
     value: FloatArray
     error: FloatArray
-    scale: FloatArray  # how much f changes over the stencil, in units of the derivative
+    scale: FloatArray  # the derivative's natural size, which `reliable` judges its error by
     size: FloatArray  # the natural size of the derivative (see _scale_of_change)
     magnitude: float  # max |f| over the stencil
     truncation: FloatArray
@@ -399,6 +409,7 @@ class _LineState:
     step: float
     local: float  # distance to x's own scale along the line (|x_i| per unit step)
     reach: float  # distance of x from 0 along the line (the largest |x_i| per unit step)
+    lengths: tuple[float, ...]  # over which f is assumed to vary (see `_variation_length`)
     rounds: list[_Round] = field(default_factory=list)
     probes: int = 0
     limit: float = math.inf  # the largest step a probe may take (see _PROBE_LIMIT)
@@ -656,10 +667,11 @@ def _scale_of_change(
     """How fast f changes over the stencil, in units of the derivative (one row per line).
 
     The whole change, ``|f(x + kh) - f(x)| / |kh|^order``, is not 0 where the derivative is (a
-    saddle), which makes it the scale a derivative is judged reliable against. For a
+    saddle), which makes it the scale a first derivative is judged reliable against. For a
     second derivative it is dominated by f' / kh when the step is small, so its natural size
     (what refinement aims at) is the `curvature`: the even part
-    ``(f(x + kh) + f(x - kh) - 2 f(x)) / (kh)^2``.
+    ``(f(x + kh) + f(x - kh) - 2 f(x)) / (kh)^2``; it is judged reliable against that and
+    `_natural_second`.
     """
     moving = np.array(scheme.offsets[1:], dtype=float)
     lines, _, outputs = of_f.shape
@@ -670,6 +682,43 @@ def _scale_of_change(
         moving = moving[0::2] / math.sqrt(2.0)  # (kh)^2 / 2 per unit of the even part
     reach = (np.abs(moving)[None, :] * h[:, None]) ** order
     return np.asarray((np.abs(blocks) / reach[:, None, :, None]).max(axis=(1, 2)), dtype=np.float64)
+
+
+def _natural_second(
+    scheme: _Scheme, of_f: FloatArray, h: FloatArray, lengths: FloatArray
+) -> FloatArray:
+    """Return the second derivative f would have if its slope changed by itself over f's length.
+
+    calcref assumes f varies on x's own scale (T, `_variation_length`, in units of t): over T
+    its slope changes by about itself, so a second derivative of 0 (an inflection, a Hessian
+    entry at a saddle) is well determined once its error is small against |f'| / T, the scale
+    a second derivative is judged reliable against. The slope is the stencil's,
+    |f(x + kh) - f(x)| / |kh|; over a stencil wider than T the length is the stencil's. (The
+    change over the stencil, |f(x + kh) - f(x)| / (kh)^2 ~ |f'| / kh, grows without bound as
+    the step shrinks: it called a bound of 1e-5 on Hessian entries of 1e-9, where f's slope
+    is 1, reliable at a step of 1e-9, and sin''(1) at a given step of 1e-7, off by 5e-3.)
+
+    A difference of two lines (`_Line` with w) has the second derivative ``4 c^T H d``, with
+    ``c = (u + w) / 2`` and ``d = (u - w) / 2``: c^T H d is judged against how f's slope along
+    d changes over c's length, or along c over d's, the larger. The sum and the difference of
+    the two lines' values give those slopes, ``2 kh ∇f·c`` and ``2 kh ∇f·d``. `of_f` has
+    shape (L, points, m), f(x) first; `lengths` (L, 1), or (L, 2) for c's and d's.
+    """
+    moving = np.abs(np.array(scheme.offsets[1:], dtype=float))
+    lines, _, outputs = of_f.shape
+    kh = moving[None, :] * h[:, None]
+    blocks = (of_f[:, 1:] - of_f[:, :1]).reshape(lines, -1, len(moving), outputs)
+
+    def rate(change: FloatArray, length: FloatArray) -> FloatArray:
+        per_length = np.abs(change) / (kh * np.maximum(kh, length[:, None]))[:, :, None]
+        return np.asarray(per_length, dtype=np.float64)
+
+    if blocks.shape[1] == 1:
+        rates = rate(blocks[:, 0], lengths[:, 0])
+    else:
+        along_c, along_d = blocks[:, 0] + blocks[:, 1], blocks[:, 0] - blocks[:, 1]
+        rates = 2 * np.maximum(rate(along_c, lengths[:, 1]), rate(along_d, lengths[:, 0]))
+    return np.asarray(rates.max(axis=1), dtype=np.float64)
 
 
 def _failed_round(h: float, shape: tuple[int, ...], scheme: _Scheme, order: int) -> _Round:
@@ -685,6 +734,7 @@ def _analyse(
     stencil: FloatArray,
     h: FloatArray,
     reach: FloatArray,
+    lengths: FloatArray,
     raw: FloatArray | None = None,
     eps: float = _EPS,
 ) -> list[_Round]:
@@ -693,9 +743,10 @@ def _analyse(
     `stencil` (L, len(offsets), m) holds the values at the offsets, f(x) first; `h` the steps.
     `reach` is how far x is from 0 along each line, in units of t: f is computed at arguments
     rounded to about eps of that, which moves its values by eps * reach * |slope| (sin(5 t) at
-    t = 2.5 is noisy at 50 eps |f|). `raw` holds the values of f itself, f(x) first, when the
-    lines are differences of two lines (their round-off, saturation and scale are f's). `eps`
-    is the relative rounding of f's values. The work is done on all lines at once; every
+    t = 2.5 is noisy at 50 eps |f|). `lengths` holds, per line, the lengths over which f is
+    assumed to vary (see `_natural_second`). `raw` holds the values of f itself, f(x) first,
+    when the lines are differences of two lines (their round-off, saturation and scale are
+    f's). `eps` is the relative rounding of f's values. The work is done on all lines at once; every
     line's numbers are what it alone would give.
     """
     of_f = stencil if raw is None else raw
@@ -703,7 +754,7 @@ def _analyse(
     h_power = np.array([step**order for step in h.tolist()])
     # Lines with non-finite values give NaN here, and fail below.
     with np.errstate(all="ignore"):
-        parts = _diagnose(scheme, order, stencil, of_f, h, h_power, reach, eps)
+        parts = _diagnose(scheme, order, stencil, of_f, h, h_power, reach, lengths, eps)
     rounds = []
     for line in range(len(stencil)):
         if not finite[line]:
@@ -730,6 +781,7 @@ def _diagnose(
     h: FloatArray,
     h_power: FloatArray,
     reach: FloatArray,
+    lengths: FloatArray,
     eps: float,
 ) -> dict[str, Any]:
     """Return the fields of `_Round` that depend on the values, per line (see `_analyse`)."""
@@ -772,11 +824,19 @@ def _diagnose(
     # Not smooth: no error model holds, so add every gap the stencil shows.
     error = np.where(smooth[:, None], truncation + rounding, gaps.sum(axis=1) + kink + rounding)
     size = _scale_of_change(scheme, order, of_f, h, curvature=True)
+    if order == 1:
+        scale = _scale_of_change(scheme, order, of_f, h, curvature=False)
+    else:
+        scale = _natural_second(scheme, of_f, h, lengths)
+        if lengths.shape[1] == 1:
+            # f's curvature along the line is a natural size too (x^2 - y^2 at its saddle);
+            # the curvatures along a difference's two lines are not its own (`value` is).
+            scale = np.maximum(scale, size)
     rounding_model = floor * amplification[:, None]
     return {
         "value": value,
         "error": error,
-        "scale": _scale_of_change(scheme, order, of_f, h, curvature=False),
+        "scale": scale,
         "size": size,
         "magnitude": magnitude.max(axis=1).tolist(),
         "steepness": _steepness(scheme, change),
@@ -1078,13 +1138,15 @@ def _analyse_lines(
     """Analyse one round of several lines from their values (L, points, m), at once."""
     h = np.array([state.step for state in states])
     reach = np.array([state.reach for state in states])
+    lengths = np.array([state.lengths for state in states])
     first = np.broadcast_to(f0, (len(states), 1, f0.size))
     if not difference:
-        return _analyse(scheme, order, np.concatenate([first, values], axis=1), h, reach, eps=eps)
+        stencil = np.concatenate([first, values], axis=1)
+        return _analyse(scheme, order, stencil, h, reach, lengths, eps=eps)
     along_u, along_w = np.split(values, 2, axis=1)
     raw = np.concatenate([first, along_u, along_w], axis=1)
     stencil = np.concatenate([np.zeros_like(first), along_u - along_w], axis=1)
-    return _analyse(scheme, order, stencil, h, reach, raw, eps)
+    return _analyse(scheme, order, stencil, h, reach, lengths, raw, eps)
 
 
 def _differentiate_lines(
@@ -1109,12 +1171,20 @@ def _differentiate_lines(
     schemes = {wide: _scheme(method, order, wide=wide) for wide in (False, True)}
     # (L, d, n): the lines of one call all have d = 1 direction, or all d = 2 (a Hessian's).
     directions = np.array([line.directions() for line in lines])
+    if directions.shape[1] == 2:
+        # A difference of lines varies along the common part of u and w and along their
+        # difference, each over its own length (see `_natural_second`).
+        u, w = directions[:, 0], directions[:, 1]
+        parts = np.stack([(u + w) / 2, (u - w) / 2], axis=1)
+    else:
+        parts = directions
     states = [
-        _LineState(step=h, local=local, reach=reach, limit=limit)
-        for h, local, reach, limit in zip(
+        _LineState(step=h, local=local, reach=reach, lengths=tuple(lengths), limit=limit)
+        for h, local, reach, lengths, limit in zip(
             steps.tolist(),
             _local_scale(x, directions).min(axis=1).tolist(),
             _reach(x, directions).max(axis=1).tolist(),
+            _variation_length(x, parts).tolist(),
             limits.tolist(),
             strict=True,
         )
@@ -1196,6 +1266,19 @@ def _local_scale(x: FloatArray, directions: FloatArray) -> FloatArray:
     # A tiny direction component overflows the ratio: that coordinate is far.
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         ratios = np.where(moved, np.abs(x / directions), np.inf)
+    return np.asarray(ratios.min(axis=-1), dtype=np.float64)
+
+
+def _variation_length(x: FloatArray, directions: FloatArray) -> FloatArray:
+    """Length in units of t over which f is assumed to vary along each row of `directions`.
+
+    The smallest max(1, |x_i|) / |u_i| over the coordinates u moves: the length the default
+    step is scaled to (`_scale`, there rounded to a power of two). Infinite for a zero row.
+    """
+    moved = directions != 0
+    # A tiny direction component overflows the ratio: that coordinate barely moves, so far.
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        ratios = np.where(moved, np.maximum(np.abs(x), 1.0) / np.abs(directions), np.inf)
     return np.asarray(ratios.min(axis=-1), dtype=np.float64)
 
 
@@ -1585,9 +1668,11 @@ def _report(
     """Warn if the estimate cannot be trusted; return the value or the `Estimate`.
 
     An entry is trusted when its line showed no problem and its error bound is below
-    ``_RELIABLE_RTOL`` relative to the largest of: itself, how fast f changes along the line,
-    and the largest entry (gradients, Jacobians and Hessians are judged as a whole, so a
-    component that is zero up to round-off is not a failure).
+    ``_RELIABLE_RTOL`` relative to the largest of: itself, its natural size along the line
+    (`_Round.scale`: for a first derivative how fast f changes over the stencil, for a second
+    its curvature or its slope over x's own scale, `_natural_second`), and the largest entry
+    (gradients, Jacobians and Hessians are judged as a whole, so a component that is zero up
+    to round-off is not a failure). See `Estimate.reliable`.
     """
     # A line's problem matters when its error does: a jump of 1e-133 in one line of a Hessian
     # of unit size is no reason to distrust the Hessian.
@@ -1722,7 +1807,8 @@ def derivative(
     -----
     UnreliableDerivativeWarning
         When the estimate cannot be trusted: a kink inside the stencil, saturation (``f`` flat
-        to round-off), non-finite values near ``x``, or an error bound above ``1e-6`` relative.
+        to round-off), non-finite values near ``x``, or an error bound above ``1e-6`` relative
+        to the derivative's natural size (see `Estimate.reliable`).
 
     See Also
     --------
