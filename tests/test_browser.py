@@ -111,14 +111,6 @@ def test_a_load_moves_little_of_what_it_has_shown(page_views: SchemeViews) -> No
 # The page whose formulas moved the most when their fonts came late, while KaTeX's stylesheet
 # said `font-display: block`: 0.11 of layout shift on a desktop, 0.16 on a phone.
 LATE_FONTS_PAGE = "multivariable/derivative-3d/"
-# Every layout shift so far, as `INSPECT_PAGE` counts them.
-LAYOUT_SHIFT_SUM = """() => {
-  const observer = new PerformanceObserver(() => {});
-  observer.observe({ type: "layout-shift", buffered: true });
-  const shifts = observer.takeRecords().filter((shift) => !shift.hadRecentInput);
-  observer.disconnect();
-  return shifts.reduce((sum, shift) => sum + shift.value, 0);
-}"""
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
@@ -150,7 +142,7 @@ def test_maths_fonts_that_come_after_the_first_paint_move_nothing(
             route.continue_()
         tab.wait_for_load_state("load")
         tab.evaluate("document.fonts.ready.then(() => new Promise(requestAnimationFrame))")
-        shifted = tab.evaluate(LAYOUT_SHIFT_SUM)
+        shifted = sum(shift["value"] for shift in tab.evaluate(INSPECT_PAGE)["layoutShifts"])
     finally:
         context.close()
     # The page's fonts were late (the 3D page draws with five), and they did come.
