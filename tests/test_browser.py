@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from code import InteractiveConsole
 from html import unescape
 from typing import Any
 from urllib.parse import urlparse
@@ -200,6 +201,37 @@ def by_path(weight: PageWeight, site_url: str) -> dict[str, tuple[str, int, int]
     }
 
 
+class _PromptPaste(InteractiveConsole):
+    """Python's interactive prompt, fed a paste line by line, that compiles what it is given
+    and runs nothing; it notes the syntax errors a reader would see."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.errors: list[str] = []
+
+    def runcode(self, code: Any) -> None:
+        pass
+
+    def showsyntaxerror(self, filename: str | None = None, **kwargs: Any) -> None:
+        self.errors.append(str(sys.exc_info()[1]))
+
+
+def prompt_paste_errors(source: str) -> list[str]:
+    r"""The syntax errors of ``source`` pasted at Python's prompt (`code.InteractiveConsole`,
+    as the classic REPL reads it: a statement of several lines ends at a blank line).
+
+    >>> prompt_paste_errors("def f(x):\n    return x\nprint(f(1))")
+    ['invalid syntax (<console>, line 3)']
+    >>> prompt_paste_errors("def f(x):\n    return x\n\nprint(f(1))")
+    []
+    """
+    console = _PromptPaste()
+    for line in source.splitlines():
+        console.push(line)
+    console.push("")  # the reader's last Enter
+    return console.errors
+
+
 def copy_problems(view: PageView) -> list[str]:
     from IPython.core.inputtransformer2 import TransformerManager
 
@@ -215,6 +247,10 @@ def copy_problems(view: PageView) -> list[str]:
             compile(python, f"{view.page} block {number}", "exec")
         except SyntaxError as error:
             problems.append(f"block {number} copies code that does not compile: {error}")
+            continue
+        # A page's doctest blocks are sessions at Python's prompt: so must their copies paste.
+        if number <= len(view.python_copies) and (errors := prompt_paste_errors(code)):
+            problems.append(f"block {number} does not paste at Python's prompt: {errors[0]}")
     return problems
 
 
@@ -242,7 +278,9 @@ def test_copy_button_copies_code_that_runs(built_site: BuiltSite, browser: Any) 
     assert copied, "the home page has no `python` block to copy"
     for text, copy in zip(shown, copied, strict=True):
         statements = [line for line in text.splitlines() if re.match(r"(>>>|\.\.\.)( |$)", line)]
-        assert len(copy.splitlines()) == len(statements)
+        assert [line for line in copy.splitlines() if line] == [
+            line[4:] for line in statements if line[4:]
+        ]
     run = subprocess.run(
         [sys.executable, "-c", "\n".join(copied)], capture_output=True, text=True, check=False
     )
