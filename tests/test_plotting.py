@@ -122,6 +122,31 @@ class TestDifferenceError:
         assert math.sqrt(EPS) / 30 < best_forward < math.sqrt(EPS) * 30
         assert EPS ** (1 / 3) / 30 < best_central < EPS ** (1 / 3) * 30
 
+    def test_text_alternative_states_the_drawn_best_steps(self) -> None:
+        data = plotting.difference_error_data()
+        alt = figures.get("difference-error").alt
+        stated = re.search(
+            r"forward error is smallest near h = (\S+), the central near h = (\S+)\.$", alt
+        )
+        assert stated, alt
+        for scheme, said in zip(("forward", "central"), stated.groups(), strict=True):
+            best = data.steps[np.nanargmin(getattr(data, f"{scheme}_error"))]
+            assert float(said) == float(f"{best:.0e}"), (scheme, best)
+
+    def test_guide_labels_stay_clear_of_their_lines(self) -> None:
+        fig = plotting.plot_difference_error()
+        fig.draw_without_rendering()
+        axes = fig.axes[0]
+        labels = {text.get_text(): text for text in axes.texts if "propto" in text.get_text()}
+        for gid, label in [("guide-h", "h"), ("guide-h2", "h^2"), ("guide-roundoff", "1/h")]:
+            box = labels[rf"$\propto {label}$"].get_window_extent()
+            points = axes.transData.transform(np.column_stack(line(fig, gid).get_data()))
+            assert not box.count_contains(points), gid
+            # Between the points drawn, too: the guide is straight on the log-log axes.
+            ends = points[[0, -1]]
+            along = ends[0] + np.linspace(0, 1, 400)[:, None] * (ends[1] - ends[0])
+            assert not box.count_contains(along), gid
+
     def test_drawn_curves_are_the_errors_and_guides_sit_above_them(self) -> None:
         data = plotting.difference_error_data()
         fig = plotting.plot_difference_error()

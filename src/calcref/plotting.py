@@ -632,12 +632,15 @@ def plot_difference_error(*, theme: Theme | str = LIGHT, ax: Axes | None = None)
             )
             middle = math.sqrt(start * stop)
             height = GUIDE_OFFSET * float(np.interp(np.log(middle), np.log(data.steps), values))
+            # Above the line on the side it falls away from: up and to the left of a rising
+            # guide, up and to the right of a falling one (1/h), whose line the label would cross.
+            falling = values[inside][-1] < values[inside][0]
             axes.annotate(
                 label,
                 (middle, height),
-                xytext=(-6, 6),
+                xytext=(6, 6) if falling else (-6, 6),
                 textcoords="offset points",
-                ha="right",
+                ha="left" if falling else "right",
                 color=palette.muted,
             )
         axes.text(0.97, 0.06, "truncation", transform=axes.transAxes, ha="right")
