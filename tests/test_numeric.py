@@ -201,6 +201,34 @@ class TestDerivative:
             )
         assert abs(est.value - exact) <= est.error
 
+    @pytest.mark.parametrize(
+        ("expr", "x"),
+        [
+            # x, y = 1.8388, 0.3562 of the Hessian's log(1 + x^2 + y^2) cos(z), along x.
+            (sp.log(T**2 + 1 + 0.35617692176764093**2), 1.838792858044938),
+            (sp.log(T**2 + sp.Rational(5, 4)), math.sqrt(3.75) + 1e-4),
+            (sp.atan(T), 1 / math.sqrt(3) + 1e-6),
+            (sp.tanh(T), math.atanh(1 / math.sqrt(3)) + 1e-6),
+            (1 / (1 + sp.exp(-T)), math.log(2 + math.sqrt(3)) + 1.3e-5),
+            (1 / (1 + T**2), 1.00001),
+        ],
+        ids=["log(t^2+c)-hessian", "log(t^2+1.25)", "atan", "tanh", "sigmoid", "1/(1+t^2)"],
+    )
+    def test_a_node_of_the_third_derivative_does_not_inflate_the_bound(
+        self, expr: sp.Expr, x: float
+    ) -> None:
+        # Just past a zero of f''' (log(t^2 + c) at sqrt(3 c), atan at 1/sqrt(3), ...), the
+        # Taylor coefficient a_3 sits thousands of times below its neighbours, and the rate
+        # sqrt(a_5 / a_3) called every stencil not resolved: f'' got bounds of 3e-5 to 1e-3
+        # for errors of 6e-11 to 1.4e-7, unreliable (from a random Hessian, 9.7e-5 for 1.3e-9).
+        # A node is f's at x, so no step helped; the coefficients fall at 0.03 per step there.
+        exact = float(derivative_of(expr, T, 2).evalf(30, subs={T: x}))
+        with no_warning():
+            est = numeric.derivative(sp.lambdify(T, expr, "math"), x, order=2, full_output=True)
+        assert est.reliable
+        assert abs(est.value - exact) <= est.error
+        assert abs(est.value - exact) <= SECOND_RTOL * max(abs(exact), 1e-1)
+
     def test_second_derivative_at_a_tiny_step_is_not_reliable(self) -> None:
         # sin''(1) with step = 1e-7 is all round-off, eps / h^2: off by 5e-3, with a bound of
         # 0.8. It was called reliable, its bound judged against |f(1 + kh) - f(1)| / (kh)^2 ~
@@ -1134,6 +1162,22 @@ class TestHessian:
         with no_warning():
             est = numeric.hessian(as_numpy(expr), point, full_output=True)
         assert np.all(np.abs(est.value - exact) <= est.error)
+
+    @pytest.mark.parametrize(
+        "point",
+        [
+            [1.838792858044938, 0.35617692176764093, 0.0],
+            [1.8731189492066815, -0.41197991146140156, 0.0],
+        ],
+    )
+    def test_a_node_of_the_third_derivative_along_a_line_is_reliable(
+        self, point: list[float]
+    ) -> None:
+        # Red runs of test_matches_sympy: along x, f is log(t^2 + c) cos(z) with c = 1 + y^2,
+        # whose third derivative vanishes at t = sqrt(3 c), 1.6e-4 from either x. H_xx was
+        # off by 1.3e-9 and 1.1e-9 with bounds of 9.7e-5 and 9e-5, and a warning: the tiny a_3
+        # made f's Taylor coefficients look as if they grew by 1.9 per step (`_off_node`).
+        assert_reliable_hessian_within_rounding(FIELDS[1], point)
 
     def test_saddle_of_the_slides(self) -> None:
         with no_warning():
