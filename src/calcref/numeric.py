@@ -679,7 +679,12 @@ def _rate(a: FloatArray) -> FloatArray:
 
     Every pair from (a_1, a_3) up counts (a_0 holds f's constant part, which says nothing about
     its variation): the largest is the most cautious guess of how far f stays polynomial-like.
-    One rate per line of `a` (L, len(offsets), m).
+    A denominator at a node of f inflates it, and is left so (unlike the guard rate of
+    `_taylor_truncation`, see `_off_node`): the rate only bounds how far a wide round's step
+    may grow, so an inflated one costs at most that round's gain, never honesty (f'' of
+    log(t^2 + 1.25) at sqrt(3.75) + 1e-4: 5.9e-8 instead of 5.8e-12, for -0.2). Floored, it
+    changed no warning and no missed bound in scans of nodes and random points, and moved
+    bounds both ways, up to 6 times larger. One rate per line of `a` (L, len(offsets), m).
     """
     ratios = np.where((a[:, 1:-2] > 0) & (a[:, 3:] > 0), np.sqrt(a[:, 3:] / a[:, 1:-2]), 0.0)
     return np.asarray(ratios.max(axis=(1, 2)), dtype=np.float64)
