@@ -112,6 +112,22 @@ COVERED_CODE = r"""
 
 PAGE_WIDTH = "() => document.scrollingElement.scrollWidth"
 
+# Headings whose permalink (¶) takes a line of its own, below the heading's last line of text.
+# It is invisible until hovered, so the reader sees an empty line under the heading.
+LONE_PERMALINKS = r"""
+() => [...document.querySelectorAll("article :is(h1, h2, h3, h4, h5, h6) > .headerlink")]
+  .filter((link) => {
+    const own = link.getClientRects();
+    if (own.length === 0) return false;
+    const text = document.createRange();
+    text.setStart(link.parentElement, 0);
+    text.setEndBefore(link);
+    const lines = [...text.getClientRects()].filter((rect) => rect.width > 0);
+    return lines.length > 0 && own[0].top >= Math.max(...lines.map((rect) => rect.bottom)) - 1;
+  })
+  .map((link) => link.parentElement.textContent.replace(/\s+/g, " ").trim().slice(0, 60))
+"""
+
 # Where each block of the article is: its top from the top of the page, and its left edge.
 _BLOCKS = (
     "article :is(h1, h2, h3, h4, p, li, div.arithmatex, div.highlight, .admonition, details,"
@@ -140,6 +156,8 @@ class PhoneView:
     # The longest line of each code block whose end hides under the copy button.
     covered_code: list[str] = field(default_factory=list)
     page_width: int = 0
+    # Headings whose invisible permalink sits on a line of its own (`LONE_PERMALINKS`).
+    lone_permalinks: list[str] = field(default_factory=list)
     # The first block that is elsewhere once the sections are removed, or "".
     moved: str = ""
 
@@ -165,6 +183,7 @@ async def measure_on_phone(tab: Any, page: str) -> PhoneView:
         wide_formulas=await tab.evaluate(WIDE_FORMULAS),
         covered_code=await tab.evaluate(COVERED_CODE),
         page_width=await tab.evaluate(PAGE_WIDTH),
+        lone_permalinks=await tab.evaluate(LONE_PERMALINKS),
     )
     deferred = await tab.evaluate(POSITIONS)
     await tab.evaluate(UNWRAP_SECTIONS)

@@ -1,11 +1,13 @@
 """Every page of the built site on a phone, 390 x 844 CSS pixels (an iPhone 12 to 15).
 
-Two things a reader on a phone should never meet:
+Three things a reader on a phone should never meet:
 
 - a display formula wider than the column it sits in, which then scrolls sideways inside its
   own box, so the reader sees half an equation;
 - the end of a code line hidden under Material's copy button (top right of every code block),
-  even when the block is scrolled all the way to the right.
+  even when the block is scrolled all the way to the right;
+- an empty-looking line under a heading: its permalink (¶), invisible without a pointer to
+  hover it, wrapped onto a line of its own.
 
 Each page is seen once on a phone by the `phone_views` fixture (tests/site_fixtures.py: its dark
 visit narrows the window to a phone's and turns touch on), every section rendered, every
@@ -44,6 +46,12 @@ def test_no_display_formula_is_wider_than_a_phone(phone_views: dict[str, PhoneVi
     assert {page: found for page, found in too_wide.items() if found} == {}
     # The check sees formulas: the course has display maths on nearly every page.
     assert len(phone_views) > 10
+
+
+def test_no_heading_ends_in_an_empty_looking_line(phone_views: dict[str, PhoneView]) -> None:
+    """A heading's permalink, invisible on a phone, never wraps onto a line of its own."""
+    lone = {page: seen.lone_permalinks for page, seen in phone_views.items()}
+    assert {page: headings for page, headings in lone.items() if headings} == {}
 
 
 def test_every_code_block_gets_its_buttons_once_scrolled_past(
