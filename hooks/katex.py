@@ -8,7 +8,8 @@ fonts its formulas draw with, and none is swapped in after the first paint ("Fon
 in time", below).
 
 What is rendered, in each page's final HTML (after the search plugin has indexed the page, so
-the index holds the short TeX source, not KaTeX's markup):
+the index holds the short TeX source, not KaTeX's markup; hooks/search_maths.py then puts
+MathML in the index for its inline formulas and leaves out its display ones):
 
 - ``pymdownx.arithmatex`` (generic mode) output: ``\\(...\\)`` in ``span.arithmatex`` and
   ``\\[...\\]`` in ``div.arithmatex``;
@@ -81,12 +82,14 @@ class MathError(ValueError):
 class KatexRenderer:
     """Render TeX to KaTeX's HTML, remembering each formula it has seen (pages repeat many)."""
 
-    def __init__(self, script: Path = KATEX_JS) -> None:
+    def __init__(self, script: Path = KATEX_JS, *, output: str = "htmlAndMathml") -> None:
         # Imported here so importing the module (e.g. to read its docs) needs no V8.
         from py_mini_racer import MiniRacer
 
         self._context = MiniRacer()
         self._context.eval(script.read_text(encoding="utf-8"))
+        # "mathml": MathML alone, as the search index has its inline formulas (search_maths.py).
+        self._options = {**KATEX_OPTIONS, "output": output}
         self._rendered: dict[tuple[str, bool], str] = {}
 
     def __call__(self, tex: str, *, display: bool) -> str:
@@ -98,7 +101,7 @@ class KatexRenderer:
     def _render(self, tex: str, display: bool) -> str:
         from py_mini_racer import JSEvalException
 
-        options = {**KATEX_OPTIONS, "displayMode": display}
+        options = {**self._options, "displayMode": display}
         try:
             rendered = self._context.call("katex.renderToString", tex, options)
         except JSEvalException as error:
