@@ -330,6 +330,56 @@ def test_search_finds_hessian(built_site: BuiltSite, browser: Any) -> None:
     assert titled <= found
 
 
+# What a result preview shows: its text outside code, and each formula's MathML element.
+INSPECT_PREVIEWS = r"""
+() => {
+  const texPatterns = [/\\[()[\]]/, /\$\$/, /\\[A-Za-z]{2,}/, /\$[^$\n]*[\\^_{}][^$\n]*\$/];
+  const list = document.querySelector(".md-search-result__list");
+  const rawTex = [];
+  const walker = document.createTreeWalker(list, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest("pre, code")) continue;
+    const match = texPatterns.find((pattern) => pattern.test(node.data));
+    if (match) rawTex.push(node.data.replace(/\s+/g, " ").trim().slice(0, 80));
+  }
+  const formulas = [...list.querySelectorAll("math")];
+  // A preview in a closed "more on this page" has no box.
+  const shown = formulas.filter((formula) => formula.getClientRects().length > 0);
+  const drawn = shown.filter((formula) => {
+    const box = formula.getBoundingClientRect();
+    return box.width > 0 && box.height > 0;
+  });
+  return {
+    rawTex,
+    formulas: formulas.length,
+    mathml: formulas.filter((formula) => formula instanceof MathMLElement).length,
+    shown: shown.length,
+    drawn: drawn.length,
+  };
+}
+"""
+
+
+def test_search_previews_draw_formulas_and_show_no_tex(built_site: BuiltSite, browser: Any) -> None:
+    """A reader on a phone searches "saddle point": Material previews the matching paragraphs
+    from the index's text, as HTML. Their formulas are MathML the browser draws, and no TeX is
+    left (hooks/search_maths.py): the previews showed a derivation's ``\\begin{aligned}``
+    source and ``\\(\\frac{d}{dx}\\)``."""
+    context = browser.new_context(viewport=PHONE)
+    tab = context.new_page()
+    tab.goto(built_site.url, wait_until="load")
+    tab.locator("label[for=__search]").first.click()  # a phone's header has the search button
+    tab.keyboard.type("saddle point")
+    tab.wait_for_selector(".md-search-result__item")
+    seen = tab.evaluate(INSPECT_PREVIEWS)
+    context.close()
+    assert seen["rawTex"] == []
+    assert seen["formulas"] > 10
+    assert seen["mathml"] == seen["formulas"]
+    assert seen["shown"] > 0
+    assert seen["drawn"] == seen["shown"]
+
+
 def _title(html: str) -> str:
     heading = re.search(r"<h1\b.*?</h1>", html, flags=re.DOTALL)
     return unescape(re.sub(r"<[^>]+>", "", heading.group(0))) if heading else ""
