@@ -61,11 +61,12 @@ _SKIPPED_ELEMENT = re.compile(
     r"<(?P<tag>pre|code|script|style|head|textarea)\b.*?</(?P=tag)>|<[^>]*>",
     flags=re.DOTALL | re.IGNORECASE,
 )
-_DOLLAR_MATH = re.compile(
+# The formulas of a run of text (hooks/search_maths.py reads the search index with them too).
+DOLLAR_MATH = re.compile(
     # An inline formula may wrap onto the next line of its paragraph, as in any Markdown.
     r"\$\$(?P<display>[^$]+?)\$\$|(?<![\\$])\$(?P<inline>[^$]+?)(?<!\\)\$"
 )
-_PAREN_MATH = re.compile(r"\\\((?P<inline>.+?)\\\)", flags=re.DOTALL)
+PAREN_MATH = re.compile(r"\\\((?P<inline>.+?)\\\)", flags=re.DOTALL)
 # KaTeX's MathML copy is read by screen readers, not drawn with KaTeX's fonts.
 _MATHML = re.compile(r"<math\b.*?</math>", flags=re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
@@ -128,8 +129,8 @@ def render_page_math(page_html: str, render: Render, *, dollar_delimiters: bool)
     and ``style`` is never touched.
     """
     page_html = _ARITHMATEX.sub(lambda match: _render_arithmatex(match, render), page_html)
-    patterns = [_PAREN_MATH, _DOLLAR_MATH] if dollar_delimiters else [_PAREN_MATH]
-    return _map_text(page_html, lambda text: _render_delimited(text, patterns, render))
+    patterns = [PAREN_MATH, DOLLAR_MATH] if dollar_delimiters else [PAREN_MATH]
+    return map_text(page_html, lambda text: _render_delimited(text, patterns, render))
 
 
 def _render_arithmatex(match: re.Match[str], render: Render) -> str:
@@ -141,7 +142,7 @@ def _render_arithmatex(match: re.Match[str], render: Render) -> str:
     return f'<{tag} class="arithmatex">{render(tex, display=display)}</{tag}>'
 
 
-def _map_text(page_html: str, transform: Callable[[str], str]) -> str:
+def map_text(page_html: str, transform: Callable[[str], str]) -> str:
     """Apply ``transform`` to each run of text between tags, skipping code and scripts."""
     pieces: list[str] = []
     position = 0

@@ -49,17 +49,10 @@ from mkdocs.structure.files import Files
 
 INDEX_IN_SITE = Path("search") / "search_index.json"
 
-# Formulas as the search plugin leaves them in its (HTML) text. A display formula takes the
-# white space around it, which leaves one space. Dollars count on notebook pages only, where
-# hooks/katex.py renders them, with its pattern for them.
-_DELIMITED = r"\s*\\\[(?P<display>.*?)\\\]\s*|\\\((?P<inline>.+?)\\\)"
-_DOLLARS = (
-    r"|\s*\$\$(?P<display_dollars>[^$]+?)\$\$\s*"
-    r"|(?<![\\$])\$(?P<inline_dollars>[^$]+?)(?<!\\)\$"
-)
-_FORMULA = re.compile(_DELIMITED, flags=re.DOTALL)
-_FORMULA_OR_DOLLARS = re.compile(_DELIMITED + _DOLLARS, flags=re.DOTALL)
-_CODE = re.compile(r"<(?P<tag>pre|code)\b[^>]*>.*?</(?P=tag)>", flags=re.DOTALL)
+# Formulas as the search plugin leaves them in its (HTML) text: hooks/katex.py's inline and
+# dollar patterns, and arithmatex's display delimiters, which that hook finds by their <div>.
+# A display formula takes the white space around it, which leaves one space.
+_DISPLAY = re.compile(r"\s*\\\[(?P<display>.*?)\\\]\s*", flags=re.DOTALL)
 # A paragraph that held only a display formula (``<p>$$...$$</p>`` on notebook pages).
 _EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>")
 
@@ -214,24 +207,22 @@ def readable_maths(text: str, render: Callable[[str], str], *, dollar_delimiters
     >>> print(readable_maths(text, render, dollar_delimiters=True))
     <p>For <math>x</math>:</p>  <pre><code>cost = '$5 or $6'</code></pre>
     """
-    pattern = _FORMULA_OR_DOLLARS if dollar_delimiters else _FORMULA
+    patterns = [_DISPLAY, katex.PAREN_MATH]
+    if dollar_delimiters:
+        patterns.append(katex.DOLLAR_MATH)
 
     def formula(match: re.Match[str]) -> str:
-        if match.lastgroup in ("inline", "inline_dollars"):
-            return render(html.unescape(match[match.lastgroup]).strip())
-        return " "
+        if match.groupdict().get("display") is not None:
+            return " "
+        return render(html.unescape(match["inline"]).strip())
 
-    def outside_code(part: str) -> str:
-        replaced = pattern.sub(formula, part)
-        return _EMPTY_PARAGRAPH.sub("", replaced) if replaced != part else part
+    def in_text(run: str) -> str:
+        for pattern in patterns:
+            run = pattern.sub(formula, run)
+        return run
 
-    pieces = []
-    position = 0
-    for code in _CODE.finditer(text):
-        pieces += [outside_code(text[position : code.start()]), code.group(0)]
-        position = code.end()
-    pieces.append(outside_code(text[position:]))
-    return "".join(pieces)
+    rewritten = katex.map_text(text, in_text)
+    return _EMPTY_PARAGRAPH.sub("", rewritten) if rewritten != text else text
 
 
 def rewrite_search_index(
