@@ -515,7 +515,10 @@ def report_on_pages(name: str, script: str, pages: Callable[[str], bool]) -> Non
     _PAGE_REPORTS[name] = (pages, script)
 
 
-# Text a reader should never see outside code: TeX that KaTeX did not turn into a formula.
+# Text a reader should never see outside code: TeX that KaTeX did not turn into a formula. A
+# JavaScript array of regular expressions, for the scripts that look for it.
+RAW_TEX_PATTERNS = r"[/\\[()[\]]/, /\$\$/, /\\[A-Za-z]{2,}/, /\$[^$\n]*[\\^_{}][^$\n]*\$/]"
+
 INSPECT_PAGE = r"""
 async () => {
   const rendered = await Promise.race([
@@ -532,7 +535,7 @@ async () => {
     new Promise((resolve) => setTimeout(resolve, 5000)),
   ])));
   const notText = "pre, code, kbd, samp, script, style, noscript, template, textarea, .katex";
-  const texPatterns = [/\\[()[\]]/, /\$\$/, /\\[A-Za-z]{2,}/, /\$[^$\n]*[\\^_{}][^$\n]*\$/];
+  const texPatterns = RAW_TEX_PATTERNS;
   const rawTex = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -584,7 +587,7 @@ async () => {
     ipythonCopies: pythonBlocks.filter(isCell).map(copyOf),
   };
 }
-"""
+""".replace("RAW_TEX_PATTERNS", RAW_TEX_PATTERNS)
 
 # axe-core's rules: WCAG 2.0 and 2.1, A and AA, and axe's best practices (Lighthouse's
 # accessibility score counts some of them). `RUN_AXE(false)` runs them all. `RUN_AXE(true)` runs

@@ -23,6 +23,7 @@ from phone_checks import PHONE
 from site_fixtures import (
     DESKTOP,
     INSPECT_PAGE,
+    RAW_TEX_PATTERNS,
     SCHEMES,
     BuiltSite,
     PageView,
@@ -333,7 +334,7 @@ def test_search_finds_hessian(built_site: BuiltSite, browser: Any) -> None:
 # What a result preview shows: its text outside code, and each formula's MathML element.
 INSPECT_PREVIEWS = r"""
 () => {
-  const texPatterns = [/\\[()[\]]/, /\$\$/, /\\[A-Za-z]{2,}/, /\$[^$\n]*[\\^_{}][^$\n]*\$/];
+  const texPatterns = RAW_TEX_PATTERNS;
   const list = document.querySelector(".md-search-result__list");
   const rawTex = [];
   const walker = document.createTreeWalker(list, NodeFilter.SHOW_TEXT);
@@ -357,7 +358,7 @@ INSPECT_PREVIEWS = r"""
     drawn: drawn.length,
   };
 }
-"""
+""".replace("RAW_TEX_PATTERNS", RAW_TEX_PATTERNS)
 
 
 def test_search_previews_draw_formulas_and_show_no_tex(built_site: BuiltSite, browser: Any) -> None:
